@@ -1,0 +1,396 @@
+package ap
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-fed/activity/streams"
+)
+
+// ParseActivity decodes an inbox body strictly: one JSON object (no trailing
+// data) with a string id and type and an actor (IRI or object with an id).
+func ParseActivity(body []byte) (doc map[string]any, id, typ, actor string, err error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, "", "", "", fmt.Errorf("malformed JSON: %w", err)
+	}
+	if dec.More() {
+		return nil, "", "", "", errors.New("malformed JSON: trailing data after the object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, "", "", "", errors.New("malformed JSON: trailing data after the object")
+	}
+	doc, ok := v.(map[string]any)
+	if !ok {
+		return nil, "", "", "", errors.New("activity must be a JSON object")
+	}
+	id, _ = doc["id"].(string)
+	if id == "" {
+		return nil, "", "", "", errors.New("activity has no id")
+	}
+	switch t := doc["type"].(type) {
+	case string:
+		typ = t
+	case []any:
+		if len(t) > 0 {
+			typ, _ = t[0].(string)
+		}
+	}
+	if typ == "" {
+		return nil, "", "", "", errors.New("activity has no type")
+	}
+	actor = idOf(doc["actor"])
+	if actor == "" {
+		return nil, "", "", "", errors.New("activity has no actor")
+	}
+	return doc, id, typ, actor, nil
+}
+
+// idOf returns the IRI of a value that is an IRI string, an object with an id,
+// or a one-element array of either.
+func idOf(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case map[string]any:
+		s, _ := t["id"].(string)
+		return s
+	case []any:
+		if len(t) == 1 {
+			return idOf(t[0])
+		}
+	}
+	return ""
+}
+
+func sameHost(a, b string) bool {
+	ua, err1 := url.Parse(a)
+	ub, err2 := url.Parse(b)
+	return err1 == nil && err2 == nil && ua.Host != "" && strings.EqualFold(ua.Host, ub.Host)
+}
+
+func acceptableContentType(ct string) bool {
+	if ct == "" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return false
+	}
+	switch mt {
+	case "application/activity+json", "application/ld+json", "application/json":
+		return true
+	}
+	return false
+}
+
+// handleInbox serves POST to the shared inbox and the actor's inbox.
+func (s *Service) handleInbox(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if !acceptableContentType(r.Header.Get("Content-Type")) {
+		httpError(w, http.StatusUnsupportedMediaType, "content type must be application/activity+json")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			httpError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", s.cfg.MaxBody))
+			return
+		}
+		httpError(w, http.StatusBadRequest, "could not read body")
+		return
+	}
+	doc, id, typ, actor, err := ParseActivity(body)
+	if err != nil {
+		httpError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	actorURL, err := url.Parse(actor)
+	if err != nil || actorURL.Host == "" || (actorURL.Scheme != "https" && actorURL.Scheme != "http") {
+		httpError(w, http.StatusBadRequest, "actor is not an http(s) IRI")
+		return
+	}
+	if s.isBlocked(ctx, actorURL.Host) {
+		httpError(w, http.StatusForbidden, "domain blocked")
+		return
+	}
+	if !sameHost(id, actor) {
+		httpError(w, http.StatusBadRequest, "activity id is not on the actor's host")
+		return
+	}
+	if p, err := ParseSignatureHeader(r.Header.Get("Signature")); err == nil {
+		if u, err := url.Parse(p.KeyID); err == nil && s.isBlocked(ctx, u.Host) {
+			httpError(w, http.StatusForbidden, "domain blocked")
+			return
+		}
+	}
+	v, err := s.verifyRequest(ctx, r, body)
+	if err != nil {
+		s.log.DebugContext(ctx, "inbox: signature refused", "actor", actor, "err", err)
+		httpError(w, http.StatusUnauthorized, err.Error())
+		return
+	}
+	if v.Owner != actor {
+		httpError(w, http.StatusUnauthorized, "signature: key owner is not the activity's actor")
+		return
+	}
+	if s.receiver != nil {
+		ok, err := s.receiver.Admit(ctx, actor)
+		if err != nil {
+			s.log.ErrorContext(ctx, "inbox: admit", "actor", actor, "err", err)
+			httpError(w, http.StatusServiceUnavailable, "try again later")
+			return
+		}
+		if !ok {
+			s.log.DebugContext(ctx, "inbox: dropped activity of a refused actor", "actor", actor, "id", id)
+			w.WriteHeader(http.StatusAccepted)
+			return
+		}
+	}
+	in := InboundActivity{ID: id, Actor: actor, Type: typ, Raw: body, ReceivedAt: s.now()}
+	isNew, err := s.store.RecordInbound(ctx, in)
+	if err != nil {
+		s.log.ErrorContext(ctx, "inbox: store", "id", id, "err", err)
+		httpError(w, http.StatusServiceUnavailable, "try again later")
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
+	if isNew {
+		s.inbound.enqueue(in, doc)
+	}
+}
+
+// inboundProcessor handles stored inbound activities off the request path.
+type inboundProcessor struct {
+	s      *Service
+	queue  chan inboundItem
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+type inboundItem struct {
+	in  InboundActivity
+	doc map[string]any
+}
+
+const inboundWorkers = 2
+
+func newInboundProcessor(s *Service) *inboundProcessor {
+	return &inboundProcessor{s: s, queue: make(chan inboundItem, 4096)}
+}
+
+func (p *inboundProcessor) start(ctx context.Context) {
+	ctx, p.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	for range inboundWorkers {
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case it := <-p.queue:
+					p.process(ctx, it.in, it.doc)
+				}
+			}
+		}()
+	}
+	// Activities accepted before a restart and not yet handled.
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		p.backlog(ctx)
+	}()
+}
+
+// backlog processes what an earlier run stored but did not handle.
+func (p *inboundProcessor) backlog(ctx context.Context) {
+	for ctx.Err() == nil {
+		items, err := p.s.store.UnprocessedInbound(ctx, 200)
+		if err != nil {
+			p.s.log.ErrorContext(ctx, "inbound backlog", "err", err)
+			return
+		}
+		for _, in := range items {
+			p.process(ctx, in, nil)
+		}
+		if len(items) < 200 {
+			return
+		}
+	}
+}
+
+// enqueue hands an activity to the workers; when the queue is full it stays in
+// the store and is picked up by the next backlog pass (at the next start).
+func (p *inboundProcessor) enqueue(in InboundActivity, doc map[string]any) {
+	select {
+	case p.queue <- inboundItem{in: in, doc: doc}:
+	default:
+		p.s.log.Warn("inbound queue full; activity left for the backlog", "id", in.ID)
+	}
+}
+
+func (p *inboundProcessor) stop(ctx context.Context) error {
+	if p.cancel == nil {
+		return nil
+	}
+	p.cancel()
+	done := make(chan struct{})
+	go func() { p.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("ap: inbound processor did not stop: %w", ctx.Err())
+	}
+}
+
+func (p *inboundProcessor) process(ctx context.Context, in InboundActivity, doc map[string]any) {
+	s := p.s
+	if doc == nil {
+		var err error
+		if doc, _, _, _, err = ParseActivity(in.Raw); err != nil {
+			_ = s.store.MarkInboundProcessed(ctx, in.ID, s.now(), err.Error())
+			return
+		}
+	}
+	err := s.handleActivity(ctx, in, doc)
+	msg := ""
+	if err != nil {
+		msg = err.Error()
+		s.log.WarnContext(ctx, "inbound activity failed", "id", in.ID, "type", in.Type, "err", err)
+	}
+	if err := s.store.MarkInboundProcessed(ctx, in.ID, s.now(), msg); err != nil {
+		s.log.ErrorContext(ctx, "mark inbound processed", "id", in.ID, "err", err)
+	}
+}
+
+// handleActivity does the actor-level protocol and hands the rest to the Receiver.
+func (s *Service) handleActivity(ctx context.Context, in InboundActivity, doc map[string]any) error {
+	if _, err := streams.ToType(ctx, doc); err != nil {
+		if errors.Is(err, streams.ErrUnhandledType) {
+			s.log.DebugContext(ctx, "ignoring activity of unknown type", "type", in.Type, "id", in.ID)
+			return nil
+		}
+		s.log.DebugContext(ctx, "activity does not resolve as ActivityStreams; handling leniently",
+			"type", in.Type, "id", in.ID, "err", err)
+	}
+	switch in.Type {
+	case "Follow":
+		if err := s.handleFollow(ctx, in, doc); err != nil {
+			return err
+		}
+	case "Undo":
+		if err := s.handleUndo(ctx, in, doc); err != nil {
+			return err
+		}
+	case "Delete":
+		if idOf(doc["object"]) == in.Actor {
+			if _, err := s.store.RemoveFollower(ctx, in.Actor); err != nil {
+				return err
+			}
+		}
+	}
+	if s.receiver == nil {
+		return nil
+	}
+	return s.receiver.Receive(ctx, in, doc)
+}
+
+func (s *Service) handleFollow(ctx context.Context, in InboundActivity, doc map[string]any) error {
+	if idOf(doc["object"]) != s.ActorIRI() {
+		s.log.DebugContext(ctx, "follow of someone else ignored", "object", idOf(doc["object"]))
+		return nil
+	}
+	ra, err := s.ResolveActor(ctx, in.Actor)
+	if err != nil {
+		return fmt.Errorf("follow from %s: %w", in.Actor, err)
+	}
+	if err := s.store.AddFollower(ctx, Follower{
+		ActorIRI: in.Actor, Inbox: ra.Inbox, SharedInbox: ra.SharedInbox, FollowID: in.ID, CreatedAt: s.now(),
+	}); err != nil {
+		return err
+	}
+	acceptID := s.ActivityIRI(newID())
+	accept, err := s.acceptDocument(acceptID, doc)
+	if err != nil {
+		return err
+	}
+	body, err := Marshal(accept)
+	if err != nil {
+		return err
+	}
+	s.log.InfoContext(ctx, "new follower", "actor", in.Actor)
+	return s.Publish(ctx, Activity{IRI: acceptID, Type: "Accept", JSON: body, Published: s.now()}, []string{ra.Inbox})
+}
+
+func (s *Service) handleUndo(ctx context.Context, in InboundActivity, doc map[string]any) error {
+	obj := doc["object"]
+	isFollow := false
+	switch t := obj.(type) {
+	case map[string]any:
+		typ, _ := t["type"].(string)
+		isFollow = typ == "Follow" && idOf(t["object"]) == s.ActorIRI()
+		if a := idOf(t["actor"]); a != "" && a != in.Actor {
+			return fmt.Errorf("undo of another actor's activity refused")
+		}
+	case string:
+		fs, err := s.followerByFollowID(ctx, in.Actor, t)
+		if err != nil {
+			return err
+		}
+		isFollow = fs
+	}
+	if !isFollow {
+		return nil
+	}
+	removed, err := s.store.RemoveFollower(ctx, in.Actor)
+	if err == nil && removed {
+		s.log.InfoContext(ctx, "follower left", "actor", in.Actor)
+	}
+	return err
+}
+
+// followerByFollowID reports whether actor follows us through the Follow followID.
+func (s *Service) followerByFollowID(ctx context.Context, actor, followID string) (bool, error) {
+	f, err := s.store.Follower(ctx, actor)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return f.FollowID == followID, nil
+}
+
+// httpError writes a short plain-text error.
+func httpError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, msg+"\n")
+}
+
+// waitCtx sleeps for d or until ctx ends.
+func waitCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

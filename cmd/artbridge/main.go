@@ -1,0 +1,117 @@
+// Command artbridge runs the artbridge server and its operator commands.
+//
+//	artbridge serve [--config FILE]       run the server
+//	artbridge version                     print the version
+//	artbridge backup [--config FILE] PATH  consistent copy of the live database
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := Main(ctx, os.Args[1:], Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
+	stop()
+	os.Exit(code)
+}
+
+// Env is what a run of the command sees of the outside world. Tests give their
+// own writers, environment and, for serve, a listener they already opened.
+type Env struct {
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	// Listener, when set, is used by serve instead of listening on cfg.Listen.
+	Listener net.Listener
+	// Ready, when set, is called once serve is accepting requests.
+	Ready func(addr string)
+}
+
+// exitUsage is the exit code of a usage or configuration error.
+const exitUsage = 2
+
+// Main runs one artbridge command and returns its exit code.
+func Main(ctx context.Context, args []string, env Env) int {
+	if env.Getenv == nil {
+		env.Getenv = func(string) string { return "" }
+	}
+	if len(args) == 0 {
+		usage(env.Stderr)
+		return exitUsage
+	}
+	cmd, rest := args[0], args[1:]
+	var err error
+	switch cmd {
+	case "serve":
+		err = runServe(ctx, rest, env)
+	case "version", "--version", "-v":
+		fmt.Fprintf(env.Stdout, "artbridge %s\n", version)
+		return 0
+	case "backup":
+		err = runBackup(ctx, rest, env)
+	case "help", "--help", "-h":
+		usage(env.Stdout)
+		return 0
+	default:
+		if run, ok := extraCommands()[cmd]; ok {
+			err = run(ctx, rest, env)
+			break
+		}
+		fmt.Fprintf(env.Stderr, "artbridge: unknown command %q\n", cmd)
+		usage(env.Stderr)
+		return exitUsage
+	}
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(env.Stderr, "artbridge %s: %v\n", cmd, err)
+	var ue usageError
+	if errors.As(err, &ue) || errors.Is(err, flag.ErrHelp) {
+		return exitUsage
+	}
+	return 1
+}
+
+// usageError marks errors that exit with status 2 (bad flags, bad config, bad input files).
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage: artbridge COMMAND [flags]
+
+commands:
+  serve [--config FILE]                 run the server (defaults: 127.0.0.1:8080, ./data)
+  version                               print the version
+  backup [--config FILE] PATH           write a consistent copy of the live database to PATH
+  post publish|edit|delete|list|status  publish and take down posts without Discord
+  moderation test|reports|actors|undo|import-blocks  moderation tools
+  relay [serve|filter-test]             the Discord gateway relay
+`)
+}
+
+// newFlagSet makes a flag set whose errors go to env.Stderr.
+func newFlagSet(name string, env Env) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	return fs
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	return nil
+}

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/artbridge/artbridge/ap"
+	"github.com/artbridge/artbridge/netguard"
+	"github.com/artbridge/artbridge/storage"
+)
+
+func newLogger(env Env, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// instance is a configured artbridge with its database open: what serve runs
+// and what the operator commands share.
+type instance struct {
+	cfg   Config
+	log   *slog.Logger
+	db    *storage.DB
+	key   keyInfo
+	ap    *ap.Service
+	guard netguard.Policy
+}
+
+type keyInfo struct{ generated bool }
+
+// openInstance loads the config, opens the data directory and builds the
+// ActivityPub service (not started).
+func openInstance(ctx context.Context, configPath string, env Env) (*instance, error) {
+	cfg, err := loadConfig(configPath, env.Getenv)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	log := newLogger(env, cfg.LogLevel)
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data_dir: %w", err)
+	}
+	db, err := storage.Open(ctx, filepath.Join(cfg.DataDir, "artbridge.db"))
+	if err != nil {
+		return nil, err
+	}
+	key, generated, err := loadOrCreateKey(filepath.Join(cfg.DataDir, "actor_key.pem"))
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if generated {
+		log.Info("generated the actor's RSA key", "path", filepath.Join(cfg.DataDir, "actor_key.pem"))
+	}
+	guard := netguard.Policy{AllowPrivate: cfg.Federation.AllowPrivateAddresses}
+	client := guard.Client(5*time.Second, 30*time.Second)
+	client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 3 {
+			return errors.New("too many redirects")
+		}
+		return nil
+	}
+	svc, err := ap.New(ap.Config{
+		BaseURL:        cfg.BaseURL,
+		Username:       cfg.Actor.Username,
+		DisplayName:    cfg.Actor.DisplayName,
+		Summary:        cfg.Actor.Summary,
+		IconURL:        cfg.Actor.IconURL,
+		Key:            key,
+		Software:       "artbridge",
+		Version:        version,
+		BlockedDomains: cfg.Federation.BlockedDomains,
+		Delivery: ap.DeliveryConfig{
+			Concurrency: cfg.Federation.DeliveryConcurrency,
+			PerHost:     cfg.Federation.DeliveryPerHost,
+		},
+	}, db, nil, client, log, time.Now)
+	if err != nil {
+		db.Close()
+		return nil, usageError{err}
+	}
+	return &instance{cfg: cfg, log: log, db: db, key: keyInfo{generated: generated}, ap: svc, guard: guard}, nil
+}
+
+func runServe(ctx context.Context, args []string, env Env) error {
+	fs := newFlagSet("serve", env)
+	configPath := fs.String("config", "", "path of artbridge.toml (optional)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	inst, err := openInstance(ctx, *configPath, env)
+	if err != nil {
+		return err
+	}
+	defer inst.db.Close()
+	return inst.serve(ctx, env)
+}
+
+// serve runs until ctx ends, then shuts down in order: HTTP, workers, database.
+func (inst *instance) serve(ctx context.Context, env Env) error {
+	log := inst.log
+	app, err := newApp(ctx, inst, env)
+	if err != nil {
+		return err
+	}
+	ln := env.Listener
+	if ln == nil {
+		ln, err = net.Listen("tcp", inst.cfg.Listen)
+		if err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
+	}
+	srv := &http.Server{
+		Handler:           app.handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if err := app.start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	log.Info("artbridge serving", "addr", ln.Addr().String(), "base_url", inst.cfg.BaseURL,
+		"actor", "@"+inst.cfg.Actor.Username+"@"+strings.TrimPrefix(strings.TrimPrefix(inst.cfg.BaseURL, "https://"), "http://"),
+		"version", version)
+	if env.Ready != nil {
+		env.Ready(ln.Addr().String())
+	}
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case runErr = <-serveErr:
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Warn("http shutdown", "err", err)
+	}
+	if err := app.close(shutdownCtx); err != nil {
+		log.Warn("workers shutdown", "err", err)
+	}
+	if errors.Is(runErr, http.ErrServerClosed) {
+		runErr = nil
+	}
+	return runErr
+}
+
+func runBackup(ctx context.Context, args []string, env Env) error {
+	fs := newFlagSet("backup", env)
+	configPath := fs.String("config", "", "path of artbridge.toml (optional)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError{errors.New("usage: artbridge backup [--config FILE] PATH")}
+	}
+	dest := fs.Arg(0)
+	if _, err := os.Stat(dest); err == nil {
+		return usageError{fmt.Errorf("%s already exists", dest)}
+	}
+	inst, err := openInstance(ctx, *configPath, env)
+	if err != nil {
+		return err
+	}
+	defer inst.db.Close()
+	if err := inst.db.Backup(ctx, dest); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "backup written to %s (copy %s too: it is the actor's key)\n", dest,
+		filepath.Join(inst.cfg.DataDir, "actor_key.pem"))
+	return nil
+}
