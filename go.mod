@@ -3,7 +3,7 @@ module github.com/artbridge/artbridge
 go 1.26.8
 
 require (
-	github.com/buckket/go-blurhash v1.1.0 // indirect
+	github.com/buckket/go-blurhash v1.1.0
 	github.com/bwmarrin/discordgo v0.29.0 // indirect
 	github.com/coder/websocket v1.8.14 // indirect
 	github.com/go-fed/activity v1.0.0 // indirect
@@ -13,7 +13,7 @@ require (
 	github.com/sashabaranov/go-openai v1.43.0 // indirect
 	github.com/superseriousbusiness/httpsig v1.2.0-SSB // indirect
 	golang.org/x/crypto v0.44.0 // indirect
-	golang.org/x/image v0.33.0 // indirect
+	golang.org/x/image v0.33.0
 	golang.org/x/net v0.47.0 // indirect
 	golang.org/x/sys v0.38.0 // indirect
 	golang.org/x/text v0.31.0 // indirect

@@ -1,0 +1,162 @@
+package media
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+)
+
+// Media types Process recognises.
+const (
+	TypePNG  = "image/png"
+	TypeJPEG = "image/jpeg"
+	TypeGIF  = "image/gif"
+	TypeWebP = "image/webp"
+)
+
+// Default limits, used for zero fields of Limits.
+const (
+	// DefaultMaxBytes is the largest file accepted by default: 16 MiB.
+	DefaultMaxBytes = 16 << 20
+	// DefaultMaxPixels is the largest width×height accepted by default: 50
+	// megapixels. Decoding costs up to 8 bytes per pixel (16-bit RGBA PNG), so
+	// this bounds one decode to about 400 MB in the worst case and 150 MB for a
+	// typical JPEG.
+	DefaultMaxPixels = 50_000_000
+)
+
+// Limits bounds what Process accepts. The zero value means the defaults.
+type Limits struct {
+	// MaxBytes is the largest accepted file size; 0 or less means
+	// DefaultMaxBytes.
+	MaxBytes int64
+	// MaxPixels is the largest accepted width×height, checked from the header
+	// before the image is decoded; 0 or less means DefaultMaxPixels.
+	MaxPixels int64
+	// Types lists the accepted media types (TypePNG, TypeJPEG, TypeGIF,
+	// TypeWebP); empty means all four. Unknown entries accept nothing.
+	Types []string
+}
+
+// DefaultLimits returns the limits used for a zero Limits, spelled out.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxBytes:  DefaultMaxBytes,
+		MaxPixels: DefaultMaxPixels,
+		Types:     []string{TypePNG, TypeJPEG, TypeGIF, TypeWebP},
+	}
+}
+
+func (l Limits) maxBytes() int64 {
+	if l.MaxBytes <= 0 {
+		return DefaultMaxBytes
+	}
+	return l.MaxBytes
+}
+
+func (l Limits) maxPixels() int64 {
+	if l.MaxPixels <= 0 {
+		return DefaultMaxPixels
+	}
+	return l.MaxPixels
+}
+
+func (l Limits) allows(mediaType string) bool {
+	return len(l.Types) == 0 || slices.Contains(l.Types, mediaType)
+}
+
+// Image is an image ready to be stored and attached to a Note.
+type Image struct {
+	// Data is the file with its metadata removed; it never aliases the input.
+	Data []byte
+	// MediaType is the sniffed type: "image/png", "image/jpeg", "image/gif" or
+	// "image/webp".
+	MediaType string
+	// Ext is the file extension matching MediaType, with its dot: ".png",
+	// ".jpg", ".gif" or ".webp".
+	Ext string
+	// Width and Height are the displayed dimensions in pixels, after the JPEG
+	// Exif orientation is applied.
+	Width, Height int
+	// Blurhash is the blurhash of the image as displayed, 4×3 components for
+	// landscape, 3×4 for portrait and 4×4 for roughly square images.
+	Blurhash string
+	// SHA256 is the lower-case hex SHA-256 of Data.
+	SHA256 string
+}
+
+// format is what each supported type provides to Process.
+type format struct {
+	mediaType string
+	ext       string
+	// strip returns the file without metadata and the Exif orientation (1 to
+	// 8) to display it with.
+	strip func(data []byte) (out []byte, orientation int, err error)
+}
+
+// Process checks an uploaded image against limits, strips its metadata and
+// computes what a Note attachment needs. See the package documentation for the
+// guarantees. Errors wrap ErrUnsupportedType, ErrTooLarge, ErrTooManyPixels or
+// ErrCorrupt.
+func Process(data []byte, limits Limits) (Image, error) {
+	if n, maxBytes := int64(len(data)), limits.maxBytes(); n > maxBytes {
+		return Image{}, fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, n, maxBytes)
+	}
+	f, err := sniff(data)
+	if err != nil {
+		return Image{}, err
+	}
+	if !limits.allows(f.mediaType) {
+		return Image{}, fmt.Errorf("%w: %s is not accepted here", ErrUnsupportedType, f.mediaType)
+	}
+	stripped, orientation, err := f.strip(data)
+	if err != nil {
+		return Image{}, fmt.Errorf("%w (%s)", err, f.mediaType)
+	}
+	cfg, err := decodeConfig(f.mediaType, stripped)
+	if err != nil {
+		return Image{}, err
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return Image{}, fmt.Errorf("%w: %s declares %d×%d pixels", ErrCorrupt, f.mediaType, cfg.Width, cfg.Height)
+	}
+	if px, maxPixels := int64(cfg.Width)*int64(cfg.Height), limits.maxPixels(); px > maxPixels {
+		return Image{}, fmt.Errorf("%w: %s declares %d×%d = %d pixels, the limit is %d",
+			ErrTooManyPixels, f.mediaType, cfg.Width, cfg.Height, px, maxPixels)
+	}
+	if f.mediaType == TypeWebP {
+		// The VP8/VP8L frame header may declare a larger size than the VP8X
+		// canvas that DecodeConfig reports: check it before decoding too.
+		if err := checkWebPFrame(stripped, cfg.Width, cfg.Height); err != nil {
+			return Image{}, err
+		}
+	}
+	img, err := decodeImage(f.mediaType, stripped, cfg)
+	if err != nil {
+		return Image{}, err
+	}
+	if f.mediaType == TypeGIF {
+		if err := checkGIFFrames(stripped, gifAnimationFactor*limits.maxPixels()); err != nil {
+			return Image{}, err
+		}
+	}
+	hash, err := blurhashOf(img, orientation)
+	if err != nil {
+		return Image{}, err
+	}
+	w, h := cfg.Width, cfg.Height
+	if orientation >= 5 {
+		w, h = h, w
+	}
+	sum := sha256.Sum256(stripped)
+	return Image{
+		Data:      stripped,
+		MediaType: f.mediaType,
+		Ext:       f.ext,
+		Width:     w,
+		Height:    h,
+		Blurhash:  hash,
+		SHA256:    hex.EncodeToString(sum[:]),
+	}, nil
+}
