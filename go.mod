@@ -11,7 +11,7 @@ require (
 	github.com/mattn/go-sqlite3 v1.14.32 // indirect
 	github.com/pelletier/go-toml/v2 v2.2.4 // indirect
 	github.com/sashabaranov/go-openai v1.43.0 // indirect
-	github.com/superseriousbusiness/httpsig v1.2.0-SSB // indirect
+	github.com/superseriousbusiness/httpsig v1.2.0-SSB
 	golang.org/x/crypto v0.44.0 // indirect
 	golang.org/x/image v0.33.0
 	golang.org/x/net v0.47.0 // indirect
