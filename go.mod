@@ -9,12 +9,12 @@ require (
 	github.com/go-fed/activity v1.0.0 // indirect
 	github.com/gorilla/websocket v1.4.2 // indirect
 	github.com/mattn/go-sqlite3 v1.14.32 // indirect
-	github.com/pelletier/go-toml/v2 v2.2.4 // indirect
+	github.com/pelletier/go-toml/v2 v2.2.4
 	github.com/sashabaranov/go-openai v1.43.0 // indirect
 	github.com/superseriousbusiness/httpsig v1.2.0-SSB
 	golang.org/x/crypto v0.44.0 // indirect
 	golang.org/x/image v0.33.0
-	golang.org/x/net v0.47.0 // indirect
+	golang.org/x/net v0.47.0
 	golang.org/x/sys v0.38.0 // indirect
-	golang.org/x/text v0.31.0 // indirect
+	golang.org/x/text v0.31.0
 )
