@@ -253,6 +253,8 @@ func (w *deliveryWorker) attempt(ctx context.Context, d Delivery) DeliveryOutcom
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
+	now = w.s.now() // Retry-After counts from the answer
+	o.At = now
 	o.Status = resp.StatusCode
 	o.Reached = true
 	switch {
@@ -293,7 +295,7 @@ func (w *deliveryWorker) retry(o *DeliveryOutcome, d Delivery, now time.Time, af
 		jitter := time.Duration(rand.Int64N(int64(delay)/5+1)) * 2
 		delay = delay - delay/5 + jitter
 	}
-	next := now.Add(delay)
+	next := now.Add(delay).Truncate(time.Millisecond).Add(time.Millisecond) // the queue stores milliseconds: round up
 	if next.Sub(d.CreatedAt) > w.cfg.MaxAge {
 		o.State = DeliveryFailed
 		o.Error = "gave up after retries: " + o.Error

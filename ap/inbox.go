@@ -166,10 +166,13 @@ func (s *Service) handleInbox(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusServiceUnavailable, "try again later")
 		return
 	}
-	w.WriteHeader(http.StatusAccepted)
 	if isNew {
-		s.inbound.enqueue(in, doc)
+		// Blocks briefly when the workers are behind: back-pressure on senders
+		// rather than unbounded memory. What does not fit stays in the store for
+		// the periodic backlog pass.
+		s.inbound.enqueue(ctx, in, doc)
 	}
+	w.WriteHeader(http.StatusAccepted)
 }
 
 // inboundProcessor handles stored inbound activities off the request path.
@@ -207,37 +210,63 @@ func (p *inboundProcessor) start(ctx context.Context) {
 			}
 		}()
 	}
-	// Activities accepted before a restart and not yet handled.
+	// Activities accepted before a restart, or that did not fit in the queue,
+	// are picked up from the store: at start, then every minute.
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
-		p.backlog(ctx)
+		p.backlog(ctx, time.Time{})
+		t := time.NewTicker(backlogInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				p.backlog(ctx, p.s.now().Add(-backlogInterval))
+			}
+		}
 	}()
 }
 
-// backlog processes what an earlier run stored but did not handle.
-func (p *inboundProcessor) backlog(ctx context.Context) {
+// backlogInterval is how often stored but unhandled activities are looked for;
+// only those older than this are taken, so nothing still queued in memory is
+// handled twice.
+const backlogInterval = time.Minute
+
+// backlog processes stored activities received before olderThan (zero: all)
+// that no worker has handled.
+func (p *inboundProcessor) backlog(ctx context.Context, olderThan time.Time) {
 	for ctx.Err() == nil {
 		items, err := p.s.store.UnprocessedInbound(ctx, 200)
 		if err != nil {
 			p.s.log.ErrorContext(ctx, "inbound backlog", "err", err)
 			return
 		}
+		n := 0
 		for _, in := range items {
+			if !olderThan.IsZero() && in.ReceivedAt.After(olderThan) {
+				continue
+			}
 			p.process(ctx, in, nil)
+			n++
 		}
-		if len(items) < 200 {
+		if len(items) < 200 || n == 0 {
 			return
 		}
 	}
 }
 
-// enqueue hands an activity to the workers; when the queue is full it stays in
-// the store and is picked up by the next backlog pass (at the next start).
-func (p *inboundProcessor) enqueue(in InboundActivity, doc map[string]any) {
+// enqueue hands an activity to the workers, waiting up to a few seconds (or the
+// request's end) when they are behind; what does not fit is left in the store
+// for the backlog pass.
+func (p *inboundProcessor) enqueue(ctx context.Context, in InboundActivity, doc map[string]any) {
+	t := time.NewTimer(5 * time.Second)
+	defer t.Stop()
 	select {
 	case p.queue <- inboundItem{in: in, doc: doc}:
-	default:
+	case <-ctx.Done():
+	case <-t.C:
 		p.s.log.Warn("inbound queue full; activity left for the backlog", "id", in.ID)
 	}
 }
@@ -277,15 +306,21 @@ func (p *inboundProcessor) process(ctx context.Context, in InboundActivity, doc 
 	}
 }
 
+// handledTypes are the activity types artbridge acts on (here or in the Receiver).
+var handledTypes = map[string]bool{
+	"Follow": true, "Undo": true, "Delete": true, "Like": true, "Announce": true,
+	"Create": true, "Update": true, "EmojiReact": true,
+}
+
 // handleActivity does the actor-level protocol and hands the rest to the Receiver.
 func (s *Service) handleActivity(ctx context.Context, in InboundActivity, doc map[string]any) error {
-	if _, err := streams.ToType(ctx, doc); err != nil {
-		if errors.Is(err, streams.ErrUnhandledType) {
-			s.log.DebugContext(ctx, "ignoring activity of unknown type", "type", in.Type, "id", in.ID)
-			return nil
-		}
-		s.log.DebugContext(ctx, "activity does not resolve as ActivityStreams; handling leniently",
-			"type", in.Type, "id", in.ID, "err", err)
+	if !handledTypes[in.Type] {
+		// Not one we act on: go-fed tells an ActivityStreams type we ignore from
+		// one nobody defined; either way it is dropped, logged at debug.
+		_, err := streams.ToType(ctx, doc)
+		s.log.DebugContext(ctx, "ignoring activity", "type", in.Type, "id", in.ID,
+			"known_type", !errors.Is(err, streams.ErrUnhandledType))
+		return nil
 	}
 	switch in.Type {
 	case "Follow":

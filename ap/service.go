@@ -258,3 +258,6 @@ func (s *Service) FollowerInboxes(ctx context.Context) ([]string, error) {
 	}
 	return s.filterInboxes(ctx, out), nil
 }
+
+// SetReceiver sets who gets verified inbound activities (before Start).
+func (s *Service) SetReceiver(r Receiver) { s.receiver = r }

@@ -54,6 +54,14 @@ func serialize(t vocab.Type, extra map[string]any) (map[string]any, error) {
 	for k, v := range extra {
 		m[k] = v
 	}
+	// go-fed collapses one-element arrays; addressing is conventionally an array.
+	for _, k := range []string{"to", "cc"} {
+		if v, ok := m[k]; ok {
+			if _, isList := v.([]any); !isList {
+				m[k] = []any{v}
+			}
+		}
+	}
 	m["@context"] = Context()
 	return m, nil
 }

@@ -23,9 +23,13 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// DB is the artbridge database.
+// DB is the artbridge database. Reads use a pool of connections; writes go
+// through a single connection, so writers in this process queue in Go instead
+// of spinning in SQLite's busy handler (other processes, like the CLI, still
+// wait on the busy timeout).
 type DB struct {
-	sql  *sql.DB
+	sql  *sql.DB // reads
+	wr   *sql.DB // writes and transactions
 	path string
 }
 
@@ -50,16 +54,24 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	d := &DB{sql: db, path: abs}
-	if err := d.migrate(ctx); err != nil {
+	wr, err := sql.Open("sqlite3", dsn)
+	if err != nil {
 		db.Close()
+		return nil, fmt.Errorf("storage: open %s: %w", path, err)
+	}
+	wr.SetMaxOpenConns(1)
+	wr.SetMaxIdleConns(1)
+	wr.SetConnMaxIdleTime(0)
+	d := &DB{sql: db, wr: wr, path: abs}
+	if err := d.migrate(ctx); err != nil {
+		d.Close()
 		return nil, err
 	}
 	return d, nil
 }
 
 // Close closes the database.
-func (d *DB) Close() error { return d.sql.Close() }
+func (d *DB) Close() error { return errors.Join(d.wr.Close(), d.sql.Close()) }
 
 // Path is the database file's absolute path.
 func (d *DB) Path() string { return d.path }
@@ -78,7 +90,7 @@ func (d *DB) Backup(ctx context.Context, dest string) error {
 	if err != nil {
 		return fmt.Errorf("storage: backup destination: %w", err)
 	}
-	if _, err := d.sql.ExecContext(ctx, `VACUUM INTO ?`, abs); err != nil {
+	if _, err := d.wr.ExecContext(ctx, `VACUUM INTO ?`, abs); err != nil {
 		return fmt.Errorf("storage: backup to %s: %w", abs, err)
 	}
 	return nil
@@ -122,7 +134,7 @@ func loadMigrations() ([]migration, error) {
 }
 
 func (d *DB) migrate(ctx context.Context) error {
-	if _, err := d.sql.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	if _, err := d.wr.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("storage: create schema_migrations: %w", err)
 	}
@@ -155,7 +167,7 @@ func (d *DB) migrate(ctx context.Context) error {
 
 // inTx runs fn in a transaction, committing when it returns nil.
 func (d *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := d.sql.BeginTx(ctx, nil)
+	tx, err := d.wr.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}

@@ -23,7 +23,7 @@ func notFound(err error, what string) error {
 
 // AddFollower stores or refreshes a follower (a repeated Follow is idempotent).
 func (d *DB) AddFollower(ctx context.Context, f ap.Follower) error {
-	_, err := d.sql.ExecContext(ctx, `INSERT INTO followers (actor_iri, inbox, shared_inbox, follow_id, created_at)
+	_, err := d.wr.ExecContext(ctx, `INSERT INTO followers (actor_iri, inbox, shared_inbox, follow_id, created_at)
 		VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (actor_iri) DO UPDATE SET inbox = excluded.inbox, shared_inbox = excluded.shared_inbox,
 			follow_id = excluded.follow_id`,
@@ -36,7 +36,7 @@ func (d *DB) AddFollower(ctx context.Context, f ap.Follower) error {
 
 // RemoveFollower removes a follower; it reports whether one was removed.
 func (d *DB) RemoveFollower(ctx context.Context, actorIRI string) (bool, error) {
-	res, err := d.sql.ExecContext(ctx, `DELETE FROM followers WHERE actor_iri = ?`, actorIRI)
+	res, err := d.wr.ExecContext(ctx, `DELETE FROM followers WHERE actor_iri = ?`, actorIRI)
 	if err != nil {
 		return false, fmt.Errorf("storage: remove follower %s: %w", actorIRI, err)
 	}
@@ -47,7 +47,7 @@ func (d *DB) RemoveFollower(ctx context.Context, actorIRI string) (bool, error) 
 // RemoveFollowersByInbox removes every follower delivered through inbox (its
 // personal or shared inbox answered 410 Gone).
 func (d *DB) RemoveFollowersByInbox(ctx context.Context, inbox string) (int, error) {
-	res, err := d.sql.ExecContext(ctx, `DELETE FROM followers WHERE inbox = ? OR shared_inbox = ?`, inbox, inbox)
+	res, err := d.wr.ExecContext(ctx, `DELETE FROM followers WHERE inbox = ? OR shared_inbox = ?`, inbox, inbox)
 	if err != nil {
 		return 0, fmt.Errorf("storage: remove followers of inbox %s: %w", inbox, err)
 	}
@@ -87,7 +87,7 @@ func (d *DB) CountFollowers(ctx context.Context) (int, error) {
 
 // RecordInbound stores a verified inbound activity unless its id was seen before.
 func (d *DB) RecordInbound(ctx context.Context, a ap.InboundActivity) (bool, error) {
-	res, err := d.sql.ExecContext(ctx, `INSERT INTO inbound (id, actor, type, raw, received_at) VALUES (?, ?, ?, ?, ?)
+	res, err := d.wr.ExecContext(ctx, `INSERT INTO inbound (id, actor, type, raw, received_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`, a.ID, a.Actor, a.Type, a.Raw, ms(a.ReceivedAt))
 	if err != nil {
 		return false, fmt.Errorf("storage: record inbound %s: %w", a.ID, err)
@@ -98,7 +98,7 @@ func (d *DB) RecordInbound(ctx context.Context, a ap.InboundActivity) (bool, err
 
 // MarkInboundProcessed records that an inbound activity was handled.
 func (d *DB) MarkInboundProcessed(ctx context.Context, id string, at time.Time, procErr string) error {
-	_, err := d.sql.ExecContext(ctx, `UPDATE inbound SET processed_at = ?, error = ? WHERE id = ?`, ms(at), procErr, id)
+	_, err := d.wr.ExecContext(ctx, `UPDATE inbound SET processed_at = ?, error = ? WHERE id = ?`, ms(at), procErr, id)
 	if err != nil {
 		return fmt.Errorf("storage: mark inbound %s: %w", id, err)
 	}
@@ -141,7 +141,7 @@ func (d *DB) RemoteKey(ctx context.Context, keyID string) (ap.RemoteKey, error) 
 
 // PutRemoteKey caches a remote key.
 func (d *DB) PutRemoteKey(ctx context.Context, k ap.RemoteKey) error {
-	_, err := d.sql.ExecContext(ctx, `INSERT INTO remote_keys (key_id, owner, pem, fetched_at) VALUES (?, ?, ?, ?)
+	_, err := d.wr.ExecContext(ctx, `INSERT INTO remote_keys (key_id, owner, pem, fetched_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (key_id) DO UPDATE SET owner = excluded.owner, pem = excluded.pem, fetched_at = excluded.fetched_at`,
 		k.KeyID, k.Owner, k.PEM, ms(k.FetchedAt))
 	if err != nil {
@@ -152,7 +152,7 @@ func (d *DB) PutRemoteKey(ctx context.Context, k ap.RemoteKey) error {
 
 // PutRemoteActor records a remote actor's inboxes.
 func (d *DB) PutRemoteActor(ctx context.Context, a ap.RemoteActor) error {
-	_, err := d.sql.ExecContext(ctx, `INSERT INTO remote_actors (iri, inbox, shared_inbox, updated_at) VALUES (?, ?, ?, ?)
+	_, err := d.wr.ExecContext(ctx, `INSERT INTO remote_actors (iri, inbox, shared_inbox, updated_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (iri) DO UPDATE SET inbox = excluded.inbox, shared_inbox = excluded.shared_inbox,
 			updated_at = excluded.updated_at`, a.IRI, a.Inbox, a.SharedInbox, ms(a.UpdatedAt))
 	if err != nil {
@@ -269,7 +269,7 @@ func (d *DB) Object(ctx context.Context, iri string) (ap.Object, error) {
 
 // RecordObjectFetch remembers that a remote actor fetched one of our objects.
 func (d *DB) RecordObjectFetch(ctx context.Context, objectIRI, actorIRI string, at time.Time) error {
-	_, err := d.sql.ExecContext(ctx, `INSERT INTO object_fetches (object_iri, actor_iri, fetched_at) VALUES (?, ?, ?)
+	_, err := d.wr.ExecContext(ctx, `INSERT INTO object_fetches (object_iri, actor_iri, fetched_at) VALUES (?, ?, ?)
 		ON CONFLICT (object_iri, actor_iri) DO UPDATE SET fetched_at = excluded.fetched_at`, objectIRI, actorIRI, ms(at))
 	if err != nil {
 		return fmt.Errorf("storage: record fetch of %s: %w", objectIRI, err)

@@ -4,19 +4,43 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/artbridge/artbridge/bridge"
 )
 
 // app is the running server: the services wired together.
 type app struct {
-	inst *instance
+	inst   *instance
+	bridge *bridge.Service
+	media  http.Handler
 }
 
 func newApp(ctx context.Context, inst *instance, env Env) (*app, error) {
-	return &app{inst: inst}, nil
+	b := newBridge(inst)
+	inst.ap.SetReceiver(b)
+	return &app{inst: inst, bridge: b, media: mediaHandler(filepath.Join(inst.cfg.DataDir, "media"))}, nil
+}
+
+// newBridge builds the bridge service of an instance.
+func newBridge(inst *instance) *bridge.Service {
+	tail := inst.cfg.Federation.PostTail
+	if tail == "" {
+		tail = inst.cfg.Discord.PostTail
+	}
+	return bridge.New(bridge.Config{
+		MediaDir:      filepath.Join(inst.cfg.DataDir, "media"),
+		MaxImageBytes: inst.cfg.Media.MaxBytes,
+		MaxImages:     inst.cfg.Media.MaxImages,
+		AcceptedTypes: inst.cfg.Discord.AcceptedTypes,
+		PostTail:      tail,
+	}, inst.ap, inst.db, inst.log, time.Now)
 }
 
 func (a *app) handler() http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("GET /media/", http.StripPrefix("/media/", a.media))
 	mux.Handle("/", a.inst.ap.Handler())
 	return mux
 }
@@ -31,5 +55,7 @@ func (a *app) close(ctx context.Context) error {
 
 // extraCommands are the subcommands beyond serve, version and backup.
 func extraCommands() map[string]func(context.Context, []string, Env) error {
-	return map[string]func(context.Context, []string, Env) error{}
+	return map[string]func(context.Context, []string, Env) error{
+		"post": runPost,
+	}
 }

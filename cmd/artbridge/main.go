@@ -36,6 +36,8 @@ type Env struct {
 	Listener net.Listener
 	// Ready, when set, is called once serve is accepting requests.
 	Ready func(addr string)
+	// started, when set, is given the running app (benchmarks drive it directly).
+	started func(*app)
 }
 
 // exitUsage is the exit code of a usage or configuration error.

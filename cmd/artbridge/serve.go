@@ -135,6 +135,9 @@ func (inst *instance) serve(ctx context.Context, env Env) error {
 	log.Info("artbridge serving", "addr", ln.Addr().String(), "base_url", inst.cfg.BaseURL,
 		"actor", "@"+inst.cfg.Actor.Username+"@"+strings.TrimPrefix(strings.TrimPrefix(inst.cfg.BaseURL, "https://"), "http://"),
 		"version", version)
+	if env.started != nil {
+		env.started(app)
+	}
 	if env.Ready != nil {
 		env.Ready(ln.Addr().String())
 	}

@@ -1,0 +1,61 @@
+package bridge
+
+import (
+	"context"
+	"strings"
+
+	"github.com/artbridge/artbridge/ap"
+)
+
+var _ ap.Receiver = (*Service)(nil)
+
+// Admit lets every actor in; moderation (suspensions) narrows this.
+func (s *Service) Admit(ctx context.Context, actorIRI string) (bool, error) {
+	return true, nil
+}
+
+// Receive records interactions with our posts (they widen a takedown's reach)
+// and passes replies and mentions through moderation.
+func (s *Service) Receive(ctx context.Context, in ap.InboundActivity, doc map[string]any) error {
+	switch in.Type {
+	case "Like", "Announce", "EmojiReact":
+		kind := "like"
+		if in.Type == "Announce" {
+			kind = "announce"
+		}
+		if target := iriOf(doc["object"]); s.isOurNote(target) {
+			return s.store.RecordInteraction(ctx, Interaction{NoteIRI: target, ActorIRI: in.Actor, Kind: kind, ActivityID: in.ID, At: in.ReceivedAt})
+		}
+	case "Create", "Update":
+		obj, ok := doc["object"].(map[string]any)
+		if !ok {
+			return nil
+		}
+		if target := iriOf(obj["inReplyTo"]); s.isOurNote(target) {
+			if err := s.store.RecordInteraction(ctx, Interaction{NoteIRI: target, ActorIRI: in.Actor, Kind: "reply", ActivityID: in.ID, At: in.ReceivedAt}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Service) isOurNote(iri string) bool {
+	return iri != "" && strings.HasPrefix(iri, s.ap.NoteIRI(""))
+}
+
+// iriOf returns the IRI of a string or an object with an id.
+func iriOf(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case map[string]any:
+		id, _ := t["id"].(string)
+		return id
+	case []any:
+		if len(t) > 0 {
+			return iriOf(t[0])
+		}
+	}
+	return ""
+}

@@ -1,0 +1,217 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/superseriousbusiness/httpsig"
+
+	"github.com/artbridge/artbridge/ap"
+	"github.com/artbridge/artbridge/ap/aptest"
+	"github.com/artbridge/artbridge/bridge"
+)
+
+// benchServer starts serve in-process and returns the running app.
+func benchServer(b *testing.B, dataDir string) (*server, *app) {
+	b.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	cfgPath := filepath.Join(dataDir, "artbridge.toml")
+	cfg := fmt.Sprintf("listen = %q\nbase_url = %q\ndata_dir = %q\nlog_level = \"warn\"\n[federation]\nallow_private_addresses = true\n",
+		ln.Addr().String(), base, dataDir)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &server{t: b, BaseURL: base, DataDir: dataDir, Config: cfgPath, Log: &syncBuffer{}, addr: ln.Addr().String(),
+		cancel: cancel, done: make(chan int, 1)}
+	appCh := make(chan *app, 1)
+	go func() {
+		s.done <- Main(ctx, []string{"serve", "--config", cfgPath}, Env{Stdout: s.Log, Stderr: s.Log, Listener: ln,
+			started: func(a *app) { appCh <- a }})
+	}()
+	select {
+	case a := <-appCh:
+		b.Cleanup(s.Stop)
+		return s, a
+	case <-time.After(30 * time.Second):
+		b.Fatalf("server did not start: %s", s.Log.String())
+	}
+	return nil, nil
+}
+
+// BenchmarkFanOut1000 measures one Create to 1,000 distinct inboxes on
+// loopback, from Publish to the last 2xx (design §7: ≤ 1.0 s).
+func BenchmarkFanOut1000(b *testing.B) {
+	const n = 1000
+	fleet := aptest.NewFleet(b, n)
+	dataDir := b.TempDir()
+	s, a := benchServer(b, dataDir)
+	_ = s
+	ctx := context.Background()
+	for i, iri := range fleet.ActorIRIs() {
+		act := fleet.Actor(i)
+		if err := a.inst.db.AddFollower(ctx, followerOf(iri, act)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	img, err := os.ReadFile(writePNGB(b, b.TempDir()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	stored, err := a.bridge.StoreImage(ctx, img, "art.png")
+	if err != nil {
+		b.Fatal(err)
+	}
+	stored.Alt = "A test image."
+	b.ResetTimer()
+	for range b.N {
+		p, err := a.bridge.Publish(ctx, bridge.Artist{ID: "bench"}, bridge.Submission{Text: "Benchmark #art", Images: []bridge.Image{stored}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if got, err := fleet.WaitReached(ctx, p.CreateIRI, n, 60*time.Second); err != nil {
+			b.Fatalf("reached %d: %v", got, err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Seconds())/float64(b.N), "s/fanout")
+}
+
+// BenchmarkInboxSignedActivities measures pre-signed Create(Note) replies
+// accepted through the whole inbox path: size cap, JSON, signature (key cached
+// after the first), dedupe, store, 202, then processing (interactions,
+// moderation) until every one is marked processed (design §7: ≥ 5,000/s).
+func BenchmarkInboxSignedActivities(b *testing.B) {
+	dataDir := b.TempDir()
+	s, _ := benchServer(b, dataDir)
+	remote := aptest.NewServer(b)
+	bob := remote.AddActor("bob")
+	reqs := presign(b, s.BaseURL+"/inbox", bob, b.N)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	// Warm the key cache outside the timed part.
+	warm := presign(b, s.BaseURL+"/inbox", bob, 1)
+	send(b, client, warm[0])
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	work := make(chan signedRequest)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range work {
+				send(b, client, r)
+			}
+		}()
+	}
+	for _, r := range reqs {
+		work <- r
+	}
+	close(work)
+	wg.Wait()
+	deadline := time.Now().Add(2 * time.Minute)
+	for queryInt(b, dataDir, "SELECT COUNT(*) FROM inbound WHERE processed_at IS NOT NULL") < b.N+1 {
+		if time.Now().After(deadline) {
+			b.Fatal("activities not processed in 2 minutes")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "activities/s")
+}
+
+type signedRequest struct {
+	url    string
+	header http.Header
+	body   []byte
+}
+
+func send(b *testing.B, c *http.Client, r signedRequest) {
+	req, _ := http.NewRequest(http.MethodPost, r.url, bytes.NewReader(r.body))
+	req.Header = r.header.Clone()
+	resp, err := c.Do(req)
+	if err != nil {
+		b.Error(err)
+		return
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		b.Errorf("status %d", resp.StatusCode)
+	}
+}
+
+// presign builds n distinct, realistic (~2 KB) reply activities signed by a.
+func presign(b *testing.B, inbox string, a *aptest.Actor, n int) []signedRequest {
+	b.Helper()
+	out := make([]signedRequest, n)
+	var wg sync.WaitGroup
+	chunk := (n + 1) / 2
+	for w := 0; w < 2; w++ {
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			for i := lo; i < hi && i < n; i++ {
+				out[i] = signOne(b, inbox, a, fmt.Sprintf("%d-%d", time.Now().UnixNano(), i))
+			}
+		}(w*chunk, (w+1)*chunk)
+	}
+	wg.Wait()
+	return out
+}
+
+func signOne(b *testing.B, inbox string, a *aptest.Actor, id string) signedRequest {
+	base := strings.TrimSuffix(a.IRI(), "/users/"+a.Name())
+	note := map[string]any{
+		"id": base + "/statuses/" + id, "type": "Note", "attributedTo": a.IRI(),
+		"inReplyTo": strings.TrimSuffix(inbox, "/inbox") + "/notes/0000000000000",
+		"published": time.Now().UTC().Format(time.RFC3339),
+		"to":        []string{"https://www.w3.org/ns/activitystreams#Public"}, "cc": []string{a.Followers()},
+		"content":    `<p><span class="h-card"><a href="https://art.example/users/art" class="u-url mention">@<span>art</span></a></span> This is gorgeous! The colours in the harbour scene remind me of evenings in Marseille. Do you sell prints? <a href="https://remote.example/tags/watercolour" class="mention hashtag" rel="tag">#<span>watercolour</span></a> <a href="https://remote.example/tags/art" class="mention hashtag" rel="tag">#<span>art</span></a></p>`,
+		"contentMap": map[string]any{"en": "<p>This is gorgeous!</p>"},
+		"sensitive":  false,
+		"tag": []any{
+			map[string]any{"type": "Mention", "href": "https://art.example/users/art", "name": "@art@art.example"},
+			map[string]any{"type": "Hashtag", "href": "https://remote.example/tags/watercolour", "name": "#watercolour"},
+			map[string]any{"type": "Hashtag", "href": "https://remote.example/tags/art", "name": "#art"},
+		},
+		"attachment": []any{},
+	}
+	act := map[string]any{
+		"@context": []any{"https://www.w3.org/ns/activitystreams", map[string]any{"sensitive": "as:sensitive", "toot": "http://joinmastodon.org/ns#"}},
+		"id":       base + "/statuses/" + id + "/activity", "type": "Create", "actor": a.IRI(),
+		"published": note["published"], "to": note["to"], "cc": note["cc"], "object": note,
+	}
+	body, _ := json.Marshal(act)
+	req, _ := http.NewRequest(http.MethodPost, inbox, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/activity+json")
+	req.Header.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	req.Header.Set("Host", req.URL.Host)
+	signer, _, err := httpsig.NewSigner([]httpsig.Algorithm{httpsig.RSA_SHA256}, httpsig.DigestSha256,
+		[]string{httpsig.RequestTarget, "host", "date", "digest"}, httpsig.Signature, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := signer.SignRequest(a.Key(), a.KeyID(), req, body); err != nil {
+		b.Fatal(err)
+	}
+	req.Header.Del("Host")
+	return signedRequest{url: inbox, header: req.Header, body: body}
+}
+
+func writePNGB(b *testing.B, dir string) string { return writePNG(b, dir, "art.png") }
+
+func followerOf(iri string, a *aptest.Actor) ap.Follower {
+	return ap.Follower{ActorIRI: iri, Inbox: a.Inbox(), SharedInbox: a.SharedInbox(), FollowID: iri + "#follow", CreatedAt: time.Now()}
+}
