@@ -34,7 +34,7 @@ func render(text string, opts Options, single bool) Result {
 		return Result{}
 	}
 	w := writer{opts: opts, emoji: &emoji}
-	w.b.Grow(len(clean) + len(clean)/2 + 16)
+	w.b.Grow(3*len(clean) + 64) // links and hashtags add markup
 	w.b.WriteString("<p>")
 	for rest, more := clean, true; more; {
 		var line string
