@@ -1,0 +1,118 @@
+package filter
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// benchCriteria are typical relay criteria (design §7: `t` plus a field test
+// or a regex).
+var benchCriteria = map[string]string{
+	"TypeChannel":     `{"t":"MESSAGE_CREATE","d.channel_id":"1249876543210987654"}`,
+	"TypeRegex":       `{"t":"MESSAGE_CREATE","d.content":{"$regex":"#(traditional|digital)\\b","$options":"i"}}`,
+	"GuildInNotBot":   `{"t":"MESSAGE_CREATE","d.guild_id":{"$in":["1190411000963416064","1190411000963416065"]},"d.author.bot":{"$ne":true}}`,
+	"MentionElemRole": `{"t":{"$in":["MESSAGE_CREATE","MESSAGE_UPDATE"]},"d.mentions":{"$elemMatch":{"id":"271938371117187072"}},"d.member.roles":"1201877345662210058"}`,
+	"Or":              `{"$or":[{"d.channel_id":"1249876543210987654"},{"d.mentions.id":"271938371117187072"}],"t":"MESSAGE_CREATE"}`,
+}
+
+func loadDispatch(tb testing.TB, name string) []byte {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+func benchMatch(b *testing.B, criteria string, dispatch []byte, want bool) {
+	f, err := Compile([]byte(criteria))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if got, err := f.Match(dispatch); err != nil || got != want {
+		b.Fatalf("Match = %v, %v; want %v", got, err, want)
+	}
+	b.SetBytes(int64(len(dispatch)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := f.Match(dispatch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "dispatches/s")
+}
+
+// BenchmarkMatch measures Match on MESSAGE_CREATE dispatches of testdata:
+// message_create_2k.json (2.2 KB: member with roles, author, a mention, an
+// attachment, nonce — the design §7 input) and message_create.json (2.5 KB,
+// with an embed and components too), each matching the criteria, so every
+// byte is scanned. Run with -cpu 1 for the per-core figure of design §7.
+func BenchmarkMatch(b *testing.B) {
+	for _, file := range []string{"message_create_2k.json", "message_create.json"} {
+		msg := loadDispatch(b, file)
+		for _, name := range []string{"TypeChannel", "TypeRegex", "GuildInNotBot", "MentionElemRole", "Or"} {
+			b.Run(fmt.Sprintf("%dB/%s", len(msg), name), func(b *testing.B) { benchMatch(b, benchCriteria[name], msg, true) })
+		}
+	}
+}
+
+// BenchmarkMatchRejected measures dispatches the criteria reject: a
+// TYPING_START (rejected on "t", the first key) and a MESSAGE_CREATE in
+// another channel (rejected on d.channel_id, near the end).
+func BenchmarkMatchRejected(b *testing.B) {
+	b.Run("OtherType", func(b *testing.B) {
+		benchMatch(b, benchCriteria["TypeChannel"], loadDispatch(b, "typing_start.json"), false)
+	})
+	b.Run("OtherChannel", func(b *testing.B) {
+		benchMatch(b, `{"t":"MESSAGE_CREATE","d.channel_id":"1"}`, loadDispatch(b, "message_create_2k.json"), false)
+	})
+}
+
+// BenchmarkMatchMixed cycles through every testdata dispatch (several event
+// types, matching and not) with the TypeChannel criteria.
+func BenchmarkMatchMixed(b *testing.B) {
+	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
+	if err != nil || len(files) == 0 {
+		b.Fatal("no testdata")
+	}
+	var msgs [][]byte
+	total := 0
+	for _, f := range files {
+		m := loadDispatch(b, filepath.Base(f))
+		msgs = append(msgs, m)
+		total += len(m)
+	}
+	f, err := Compile([]byte(benchCriteria["TypeChannel"]))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(total / len(msgs)))
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := f.Match(msgs[i%len(msgs)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "dispatches/s")
+}
+
+// BenchmarkUnmarshalBaseline is the naive approach for comparison: decoding
+// the dispatch with encoding/json into map[string]any.
+func BenchmarkUnmarshalBaseline(b *testing.B) {
+	msg := loadDispatch(b, "message_create.json")
+	b.SetBytes(int64(len(msg)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var v map[string]any
+		if err := json.Unmarshal(msg, &v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "dispatches/s")
+}

@@ -1,0 +1,108 @@
+package filter
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// ErrInvalidDispatch is wrapped by the error Match returns for input that is
+// not one well-formed JSON value.
+var ErrInvalidDispatch = errors.New("invalid dispatch JSON")
+
+// Filter is compiled criteria. It is immutable and safe for concurrent use.
+type Filter struct {
+	q     *query
+	needs []uint64 // per top-level condition: the slots it reads, 0 if it cannot be decided early
+	pool  sync.Pool
+}
+
+// Compile parses criteria, a JSON object in the query language described in
+// the package documentation. Every error wraps ErrInvalidCriteria and says
+// where in the criteria the problem is.
+func Compile(criteria []byte) (*Filter, error) {
+	m, err := parseCriteria(criteria)
+	if err != nil {
+		return nil, err
+	}
+	var c compiler
+	q, err := c.compileQuery(m, "")
+	if err != nil {
+		return nil, err
+	}
+	f := &Filter{q: q, needs: make([]uint64, len(q.conds))}
+	for i := range q.conds {
+		if n, ok := condNeeds(&q.conds[i], q.scope); ok {
+			f.needs[i] = n
+		}
+	}
+	f.pool.New = func() any { return &evaluator{} }
+	return f, nil
+}
+
+// Match reports whether the raw gateway dispatch (the whole payload, e.g.
+// {"op":0,"d":{…},"s":42,"t":"MESSAGE_CREATE"}) satisfies the criteria.
+//
+// The dispatch is validated as it is scanned, and input that is not exactly
+// one well-formed JSON value (white space around it allowed) never matches.
+// Match stops reading as soon as a top-level condition has failed, so the
+// error (wrapping ErrInvalidDispatch) is reported only when the malformed
+// part is reached: an invalid dispatch gives (false, error) or (false, nil),
+// never true. Callers that must tell the two apart validate separately, as
+// RunFilterTest does.
+func (f *Filter) Match(dispatch []byte) (bool, error) {
+	ev := f.pool.Get().(*evaluator)
+	defer f.pool.Put(ev)
+	i := skipWS(dispatch, 0)
+	var x *extraction
+	var end int
+	var err error
+	if f.q.scope != nil {
+		x = ev.getExtraction(len(f.q.scope.paths))
+		defer ev.putExtraction(x)
+		ev.early = earlyCheck{ev: ev, conds: f.q.conds, needs: f.needs}
+		e := extractor{d: dispatch, x: x, buf: ev.buf, early: &ev.early}
+		end, err = e.run(f.q.scope.root, i)
+		ev.buf = e.buf
+		if err == errDecided {
+			return false, nil
+		}
+	} else {
+		end, err = skipValue(dispatch, i, 0)
+	}
+	if err == nil && skipWS(dispatch, end) != len(dispatch) {
+		err = errAt(skipWS(dispatch, end), "data after the JSON value")
+	}
+	if err != nil {
+		return false, fmt.Errorf("%w: %w", ErrInvalidDispatch, err)
+	}
+	ev.rootVal[0] = dispatch[i:end]
+	self := cset{vals: ev.rootVal[:]}
+	ok := ev.conds(f.q.conds, &self, x)
+	ev.rootVal[0] = nil
+	return ok, nil
+}
+
+// condNeeds returns the slots a top-level condition reads and whether it can
+// be evaluated before the whole dispatch is scanned: it must read paths only
+// (or be a logical operator over such conditions), never the dispatch itself.
+func condNeeds(c *cond, sc *scope) (uint64, bool) {
+	switch c.op {
+	case opAnd, opOr, opNor:
+		var m uint64
+		for _, g := range c.groups {
+			for i := range g {
+				n, ok := condNeeds(&g[i], sc)
+				if !ok {
+					return 0, false
+				}
+				m |= n
+			}
+		}
+		return m, m != 0
+	}
+	if c.path < 0 || sc == nil {
+		return 0, false
+	}
+	return 1 << uint(c.path), true
+}
