@@ -31,6 +31,7 @@ type Image struct {
 	AltSource AltSource `json:"alt_source,omitempty"`
 	Spoiler   bool      `json:"spoiler,omitempty"`
 	Filename  string    `json:"filename,omitempty"` // as uploaded, for the artist's eyes only
+	SourceID  string    `json:"source_id,omitempty"` // the Discord attachment it came from
 }
 
 // Submission is what an artist asks to publish.

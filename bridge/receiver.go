@@ -11,7 +11,10 @@ var _ ap.Receiver = (*Service)(nil)
 
 // Admit lets every actor in; moderation (suspensions) narrows this.
 func (s *Service) Admit(ctx context.Context, actorIRI string) (bool, error) {
-	return true, nil
+	if s.moderator == nil {
+		return true, nil
+	}
+	return s.moderator.Admit(ctx, actorIRI)
 }
 
 // Receive records interactions with our posts (they widen a takedown's reach)
@@ -35,6 +38,9 @@ func (s *Service) Receive(ctx context.Context, in ap.InboundActivity, doc map[st
 			if err := s.store.RecordInteraction(ctx, Interaction{NoteIRI: target, ActorIRI: in.Actor, Kind: "reply", ActivityID: in.ID, At: in.ReceivedAt}); err != nil {
 				return err
 			}
+		}
+		if s.moderator != nil {
+			return s.moderator.Inspect(ctx, in, doc)
 		}
 	}
 	return nil

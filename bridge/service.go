@@ -32,7 +32,13 @@ type Service struct {
 	store Store
 	log   *slog.Logger
 	now   func() time.Time
+
+	// moderator checks what the Fediverse sends (nil: no rules).
+	moderator *Moderator
 }
+
+// SetModerator installs the inbound moderation pipeline (before serving).
+func (s *Service) SetModerator(m *Moderator) { s.moderator = m }
 
 // New builds the service.
 func New(cfg Config, apSvc *ap.Service, store Store, logger *slog.Logger, clock func() time.Time) *Service {

@@ -12,15 +12,20 @@ import (
 
 // app is the running server: the services wired together.
 type app struct {
-	inst   *instance
-	bridge *bridge.Service
-	media  http.Handler
+	inst    *instance
+	bridge  *bridge.Service
+	media   http.Handler
+	discord *discordSide // nil without a Discord token
 }
 
 func newApp(ctx context.Context, inst *instance, env Env) (*app, error) {
 	b := newBridge(inst)
 	inst.ap.SetReceiver(b)
-	return &app{inst: inst, bridge: b, media: mediaHandler(filepath.Join(inst.cfg.DataDir, "media"))}, nil
+	ds, err := newDiscordSide(inst, b)
+	if err != nil {
+		return nil, err
+	}
+	return &app{inst: inst, bridge: b, media: mediaHandler(filepath.Join(inst.cfg.DataDir, "media")), discord: ds}, nil
 }
 
 // newBridge builds the bridge service of an instance.
@@ -41,16 +46,23 @@ func newBridge(inst *instance) *bridge.Service {
 func (a *app) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /media/", http.StripPrefix("/media/", a.media))
+	a.discord.mount(mux)
 	mux.Handle("/", a.inst.ap.Handler())
 	return mux
 }
 
 func (a *app) start(ctx context.Context) error {
-	return a.inst.ap.Start(ctx)
+	if err := a.inst.ap.Start(ctx); err != nil {
+		return err
+	}
+	// The Fediverse side serves even while Discord is unreachable: the bot
+	// connects in the background and keeps retrying.
+	return a.discord.start(ctx)
 }
 
+// close stops the Discord side first (no new work), then the federation workers.
 func (a *app) close(ctx context.Context) error {
-	return errors.Join(a.inst.ap.Close(ctx))
+	return errors.Join(a.discord.close(ctx), a.inst.ap.Close(ctx))
 }
 
 // extraCommands are the subcommands beyond serve, version and backup.

@@ -113,7 +113,7 @@ func defaultConfig() Config {
 			APIBaseURL:    "https://discord.com/api/v9",
 			AcceptedTypes: []string{"image/png", "image/jpeg", "image/gif", "image/webp"},
 			MaxImages:     4,
-			CreditsFormat: "Art by {name}",
+			CreditsFormat: "Art by {artist}",
 			PendingExpiry: "168h",
 		},
 		AltText: AltTextConfig{
