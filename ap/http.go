@@ -25,6 +25,7 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("GET "+user+"/outbox", s.handleOutbox)
 	mux.HandleFunc("GET "+user+"/followers", s.handleFollowers)
 	mux.HandleFunc("GET /notes/{id}", s.handleNote)
+	mux.HandleFunc("GET /tags/{tag}", s.handleTag)
 	mux.HandleFunc("GET /{$}", s.handleActor)
 	return mux
 }

@@ -5,6 +5,7 @@ import (
 	"html"
 	"html/template"
 	"net/http"
+	"strings"
 )
 
 func escapeText(s string) string { return html.EscapeString(s) }
@@ -90,8 +91,25 @@ func postFromNote(raw []byte) (pagePost, bool) {
 }
 
 func (s *Service) renderProfile(w http.ResponseWriter, r *http.Request) {
+	s.renderPosts(w, r, "")
+}
+
+// handleTag shows recent posts carrying a hashtag (the href of our Hashtag tags).
+func (s *Service) handleTag(w http.ResponseWriter, r *http.Request) {
+	s.renderPosts(w, r, r.PathValue("tag"))
+}
+
+// renderPosts shows recent live posts, only those tagged tag when it is set.
+func (s *Service) renderPosts(w http.ResponseWriter, r *http.Request, tag string) {
 	d := s.basePage()
-	acts, err := s.store.Outbox(r.Context(), 0, collectionPageSize)
+	if tag != "" {
+		d.Title = "#" + tag + " · " + d.Title
+	}
+	limit := collectionPageSize
+	if tag != "" {
+		limit = 200
+	}
+	acts, err := s.store.Outbox(r.Context(), 0, limit)
 	if err == nil {
 		for _, a := range acts {
 			var c struct {
@@ -102,6 +120,9 @@ func (s *Service) renderProfile(w http.ResponseWriter, r *http.Request) {
 			}
 			obj, err := s.store.Object(r.Context(), a.ObjectIRI)
 			if err != nil || !obj.DeletedAt.IsZero() {
+				continue
+			}
+			if tag != "" && !noteHasTag(obj.JSON, tag) {
 				continue
 			}
 			if p, ok := postFromNote(obj.JSON); ok {
@@ -125,4 +146,23 @@ func (s *Service) renderGone(w http.ResponseWriter, _ *http.Request) {
 	d := s.basePage()
 	d.Gone = true
 	s.writePage(w, http.StatusGone, d)
+}
+
+// noteHasTag reports whether a Note document carries the hashtag (case-insensitive).
+func noteHasTag(raw []byte, tag string) bool {
+	var n struct {
+		Tag []struct {
+			Type string `json:"type"`
+			Name string `json:"name"`
+		} `json:"tag"`
+	}
+	if json.Unmarshal(raw, &n) != nil {
+		return false
+	}
+	for _, t := range n.Tag {
+		if t.Type == "Hashtag" && strings.EqualFold(strings.TrimPrefix(t.Name, "#"), tag) {
+			return true
+		}
+	}
+	return false
 }

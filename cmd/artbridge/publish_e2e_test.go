@@ -167,6 +167,11 @@ func TestPublishAndTakedownReachEveryServer(t *testing.T) {
 	if resp.StatusCode != 200 || !bytes.Contains(body, []byte(noteIRI)) {
 		t.Fatalf("outbox: %s", body)
 	}
+	// The hashtag's href is a page listing the post.
+	resp, body = get(t, s.BaseURL+"/tags/watercolour", "text/html")
+	if resp.StatusCode != 200 || !bytes.Contains(body, []byte(noteIRI)) {
+		t.Fatalf("tag page: %d %s", resp.StatusCode, body)
+	}
 
 	// fred's server fetches the note with a signed GET.
 	gr, err := fred.SignedGet(ctx, noteIRI)
