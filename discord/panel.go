@@ -1,0 +1,55 @@
+package discord
+
+// PanelState is the life-cycle state shown by a panel.
+type PanelState string
+
+// Panel states.
+const (
+	StatePending   PanelState = "pending"
+	StatePublished PanelState = "published"
+	StateCancelled PanelState = "cancelled"
+	StateExpired   PanelState = "expired"
+	StateDeleted   PanelState = "deleted"
+)
+
+// AltSource tells who wrote an image description.
+type AltSource string
+
+// Description sources.
+const (
+	AltNone   AltSource = ""
+	AltArtist AltSource = "artist"
+	AltAI     AltSource = "ai"
+)
+
+// Panel is the view model of the submission panel: a preview of the post exactly
+// as it will federate, plus the artist's controls.
+type Panel struct {
+	SubmissionID string
+	State        PanelState
+	// Text is the post body as it will federate (hashtags, credits and tail included).
+	Text string
+	// ContentWarning is the post's summary; empty for none.
+	ContentWarning string
+	Sensitive      bool
+	Images         []PanelImage
+	// AIAvailable shows the AI alt text toggle; AIConsent is its state.
+	AIAvailable bool
+	AIConsent   bool
+	// CreditsIncluded is the state of the credits toggle.
+	CreditsIncluded bool
+	// Notice is a line shown above the preview (an error, a hint, a receipt).
+	Notice string
+	// PostURL links the published post.
+	PostURL string
+	// CanUpdate shows "Update on the Fediverse" on a published panel.
+	CanUpdate bool
+}
+
+// PanelImage is one image of the preview.
+type PanelImage struct {
+	Filename  string
+	Alt       string
+	AltSource AltSource
+	Spoiler   bool
+}
