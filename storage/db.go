@@ -142,12 +142,12 @@ func (d *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	current, err := d.SchemaVersion(ctx)
+	applied, err := d.appliedMigrations(ctx)
 	if err != nil {
-		return fmt.Errorf("storage: read schema version: %w", err)
+		return fmt.Errorf("storage: read applied migrations: %w", err)
 	}
 	for _, m := range ms {
-		if m.version <= current {
+		if applied[m.version] {
 			continue
 		}
 		err := d.inTx(ctx, func(tx *sql.Tx) error {
@@ -163,6 +163,26 @@ func (d *DB) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// appliedMigrations returns the versions already applied: a migration is
+// applied when missing, whatever the highest version is, so migrations written
+// on parallel branches all land.
+func (d *DB) appliedMigrations(ctx context.Context) (map[int]bool, error) {
+	rows, err := d.wr.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out[v] = true
+	}
+	return out, rows.Err()
 }
 
 // inTx runs fn in a transaction, committing when it returns nil.

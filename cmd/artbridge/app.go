@@ -16,6 +16,10 @@ type app struct {
 	bridge  *bridge.Service
 	media   http.Handler
 	discord *discordSide // nil without a Discord token
+	// moderator is the inbound moderation pipeline; rules reloads its rules
+	// on SIGHUP while the server runs.
+	moderator *bridge.Moderator
+	rules     *rulesReloader
 }
 
 func newApp(ctx context.Context, inst *instance, env Env) (*app, error) {
@@ -25,7 +29,17 @@ func newApp(ctx context.Context, inst *instance, env Env) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &app{inst: inst, bridge: b, media: mediaHandler(filepath.Join(inst.cfg.DataDir, "media")), discord: ds}, nil
+	var notifier bridge.ModeratorNotifier
+	if ds != nil {
+		notifier = ds.bot
+	}
+	mod, err := newModerator(inst, notifier)
+	if err != nil {
+		return nil, err
+	}
+	b.SetModerator(mod)
+	return &app{inst: inst, bridge: b, media: mediaHandler(filepath.Join(inst.cfg.DataDir, "media")), discord: ds,
+		moderator: mod}, nil
 }
 
 // newBridge builds the bridge service of an instance.
@@ -57,17 +71,23 @@ func (a *app) start(ctx context.Context) error {
 	}
 	// The Fediverse side serves even while Discord is unreachable: the bot
 	// connects in the background and keeps retrying.
-	return a.discord.start(ctx)
+	if err := a.discord.start(ctx); err != nil {
+		return err
+	}
+	a.rules = startRulesReloader(a.inst.cfg.Moderation.Rules, a.moderator, a.inst.log)
+	return nil
 }
 
 // close stops the Discord side first (no new work), then the federation workers.
 func (a *app) close(ctx context.Context) error {
+	a.rules.stop()
 	return errors.Join(a.discord.close(ctx), a.inst.ap.Close(ctx))
 }
 
 // extraCommands are the subcommands beyond serve, version and backup.
 func extraCommands() map[string]func(context.Context, []string, Env) error {
 	return map[string]func(context.Context, []string, Env) error{
-		"post": runPost,
+		"post":       runPost,
+		"moderation": runModeration,
 	}
 }

@@ -254,8 +254,8 @@ func (s *Server) wireGuildLocked(gid string) map[string]any {
 	threads := []any{}
 	for _, id := range s.order {
 		ch := s.channels[id]
-		if ch.GuildID != gid {
-			continue
+		if ch == nil || ch.GuildID != gid {
+			continue // deleted, or another guild
 		}
 		if ch.Type == ChannelThread {
 			threads = append(threads, wireChannel(ch))

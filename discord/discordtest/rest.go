@@ -197,6 +197,9 @@ func (s *Server) createDM(c *call) {
 func (s *Server) dmChannelLocked(b *bot, userID string) *Channel {
 	for _, id := range s.order {
 		ch := s.channels[id]
+		if ch == nil {
+			continue // deleted (a thread)
+		}
 		if ch.Type == ChannelDM && ch.OwnerID == b.appID && ch.Recipient == userID {
 			return ch
 		}
