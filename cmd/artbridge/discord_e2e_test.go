@@ -26,18 +26,23 @@ const (
 // discordWorld is a fake Discord with a guild, an art forum and two users.
 type discordWorld struct {
 	dc    *discordtest.Server
+	token string
 	forum string
 	mods  string
+	base  string // api_base_url given to artbridge
 }
 
-func newDiscordWorld(t *testing.T) *discordWorld {
+func newDiscordWorld(t *testing.T) *discordWorld { return newDiscordWorldWithToken(t, botToken) }
+
+func newDiscordWorldWithToken(t *testing.T, token string) *discordWorld {
 	t.Helper()
 	dc := discordtest.New(t, discordtest.Options{HeartbeatInterval: 500 * time.Millisecond})
-	dc.AddBot(botToken, appID)
+	dc.AddBot(token, appID)
 	dc.AddUser(artistID, "mira")
 	dc.AddUser(otherID, "eve")
 	guild := dc.CreateGuild("Art club")
-	return &discordWorld{dc: dc, forum: dc.CreateForum(guild, "art"), mods: dc.CreateTextChannel(guild, "mods")}
+	return &discordWorld{dc: dc, token: token, forum: dc.CreateForum(guild, "art"), mods: dc.CreateTextChannel(guild, "mods"),
+		base: dc.APIBase()}
 }
 
 // toml is the [discord] section pointing at this fake.
@@ -49,13 +54,13 @@ application_id = %q
 art_forums = [%q]
 moderators_channel = %q
 api_base_url = %q
-%s`, botToken, appID, w.forum, w.mods, w.dc.APIBase(), extra)
+%s`, w.token, appID, w.forum, w.mods, w.base, extra)
 }
 
 // waitReady waits until the bot is connected and its command registered.
 func (w *discordWorld) waitReady(t *testing.T, ctx context.Context) {
 	t.Helper()
-	if err := w.dc.WaitFor(ctx, func() bool { return w.dc.Connected(botToken) > 0 && len(w.dc.Commands()) > 0 }); err != nil {
+	if err := w.dc.WaitFor(ctx, func() bool { return w.dc.Connected(w.token) > 0 && len(w.dc.Commands()) > 0 }); err != nil {
 		t.Fatalf("bot never connected: %v", err)
 	}
 }

@@ -132,3 +132,5 @@ func runCLI(t testing.TB, args ...string) (string, int) {
 	}
 	return out.String(), code
 }
+
+func writeConfigFile(path, content string) error { return os.WriteFile(path, []byte(content), 0o600) }
