@@ -208,7 +208,13 @@ func (w *deliveryWorker) run(ctx context.Context, d Delivery) {
 	if st, err := w.s.store.DeliveryState(ctx, d.ID); err != nil || st != DeliveryQueued {
 		return
 	}
-	o := w.attempt(ctx, d)
+	var o DeliveryOutcome
+	if w.s.isBlocked(ctx, d.Host) {
+		// Blocked after it was queued: never sent.
+		o = DeliveryOutcome{ID: d.ID, State: DeliveryFailed, Error: "domain blocked", At: w.s.now()}
+	} else {
+		o = w.attempt(ctx, d)
+	}
 	if ctx.Err() != nil && o.State != DeliveryDelivered {
 		return // shutting down: leave it queued as it was
 	}
