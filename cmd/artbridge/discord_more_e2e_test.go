@@ -315,3 +315,58 @@ func TestDiscordConfigErrorsNameTheKey(t *testing.T) {
 		}
 	}
 }
+
+func TestDiscordEditAfterPublishSendsUpdateAndLinksOnlyAreExplained(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	w := newDiscordWorld(t)
+	s := startServer(t, serverOptions{extraTOML: w.toml("")})
+	w.waitReady(t, ctx)
+	remote := aptest.NewServer(t)
+	follow(t, ctx, s, remote.AddActor("fan"))
+
+	// A post with links but no images gets an explanation, not a panel.
+	linkOnly, err := w.dc.CreateForumThread(w.forum, artistID, "Look", "My art is at https://example.org/gallery/1.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.dc.WaitFor(ctx, func() bool {
+		for _, m := range w.dc.Messages(linkOnly) {
+			if m.Author.Bot && strings.Contains(m.Content, "attach") {
+				return len(discordtest.Buttons(m.Components)) == 0
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatalf("no explanation for a links-only post: %+v", w.dc.Messages(linkOnly))
+	}
+
+	thread := postArt(t, w, "First version")
+	confirmTwice(t, ctx, w, thread)
+	remote.MustWaitFor(t, aptest.OfType("Create"), 20*time.Second)
+
+	// The artist edits the starter message: the panel offers an Update.
+	if err := w.dc.EditMessage(thread, thread, "Second version, with a typo fixed"); err != nil {
+		t.Fatal(err)
+	}
+	p := w.panel(t, ctx, thread, func(m discordtest.Message) bool {
+		for _, b := range discordtest.Buttons(m.Components) {
+			if strings.HasPrefix(b.CustomID, "ab:update_fedi:") && !b.Disabled {
+				return true
+			}
+		}
+		return false
+	})
+	// Only the artist may send it.
+	in := click(t, ctx, w, otherID, p, "update_fedi")
+	if f := waitFollowup(t, ctx, w, in); !strings.Contains(f.Content, "Only the artist") {
+		t.Fatalf("non-artist update: %q", f.Content)
+	}
+	click(t, ctx, w, artistID, p, "update_fedi")
+	upd := remote.MustWaitFor(t, aptest.OfType("Update"), 20*time.Second)
+	obj := upd.Activity["object"].(map[string]any)
+	if !strings.Contains(obj["content"].(string), "Second version") || obj["updated"] == nil {
+		t.Fatalf("Update carries %v", obj)
+	}
+}
