@@ -323,7 +323,7 @@ func (f *Flow) panel(rec SubmissionRecord) discord.Panel {
 		AIAvailable:     f.ai != nil,
 		AIConsent:       d.AIConsent,
 		CreditsIncluded: d.IncludeCredits,
-		Notice:          d.Notice,
+		Notice:          strings.TrimSpace(d.Notice + "\n" + f.termsLine(rec.State)),
 	}
 	for _, img := range sub.Images {
 		p.Images = append(p.Images, discord.PanelImage{Filename: img.Filename, Alt: img.Alt,
@@ -334,6 +334,21 @@ func (f *Flow) panel(rec SubmissionRecord) discord.Panel {
 		p.CanUpdate = rec.State == SubmissionPublished && d.StarterEdited
 	}
 	return p
+}
+
+// termsLine links the community's terms and privacy notice on pending panels.
+func (f *Flow) termsLine(state SubmissionState) string {
+	if state != SubmissionPending || (f.cfg.TermsURL == "" && f.cfg.PrivacyURL == "") {
+		return ""
+	}
+	var parts []string
+	if f.cfg.TermsURL != "" {
+		parts = append(parts, "terms: "+f.cfg.TermsURL)
+	}
+	if f.cfg.PrivacyURL != "" {
+		parts = append(parts, "privacy: "+f.cfg.PrivacyURL)
+	}
+	return "Confirm publishes your art publicly on the Fediverse (" + strings.Join(parts, ", ") + ")."
 }
 
 // load reads a submission and applies a lazy expiry.

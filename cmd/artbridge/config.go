@@ -121,7 +121,7 @@ func defaultConfig() Config {
 			MaxTokens:        300,
 			Timeout:          "30s",
 			Label:            "AI-generated description: ",
-			DailyBudget:      500,
+			DailyBudget:      200,
 			PerArtistPerHour: 20,
 		},
 		Relay: RelayConfig{Listen: "127.0.0.1:8090", MaxRelays: 100, QueueSize: 1000},

@@ -321,7 +321,7 @@ func TestDiscordEditAfterPublishSendsUpdateAndLinksOnlyAreExplained(t *testing.T
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	w := newDiscordWorld(t)
-	s := startServer(t, serverOptions{extraTOML: w.toml("")})
+	s := startServer(t, serverOptions{extraTOML: w.toml(`terms_url = "https://club.example/terms"`)})
 	w.waitReady(t, ctx)
 	remote := aptest.NewServer(t)
 	follow(t, ctx, s, remote.AddActor("fan"))
@@ -343,6 +343,9 @@ func TestDiscordEditAfterPublishSendsUpdateAndLinksOnlyAreExplained(t *testing.T
 	}
 
 	thread := postArt(t, w, "First version")
+	if p := w.panel(t, ctx, thread, nil); !strings.Contains(panelText(p), "https://club.example/terms") {
+		t.Fatalf("the pending panel does not link the terms:\n%s", panelText(p))
+	}
 	confirmTwice(t, ctx, w, thread)
 	remote.MustWaitFor(t, aptest.OfType("Create"), 20*time.Second)
 
