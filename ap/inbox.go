@@ -188,7 +188,7 @@ type inboundItem struct {
 	doc map[string]any
 }
 
-const inboundWorkers = 2
+const inboundWorkers = 4
 
 func newInboundProcessor(s *Service) *inboundProcessor {
 	return &inboundProcessor{s: s, queue: make(chan inboundItem, 4096)}

@@ -30,7 +30,7 @@ type Image struct {
 	Alt       string    `json:"alt,omitempty"`
 	AltSource AltSource `json:"alt_source,omitempty"`
 	Spoiler   bool      `json:"spoiler,omitempty"`
-	Filename  string    `json:"filename,omitempty"` // as uploaded, for the artist's eyes only
+	Filename  string    `json:"filename,omitempty"`  // as uploaded, for the artist's eyes only
 	SourceID  string    `json:"source_id,omitempty"` // the Discord attachment it came from
 }
 

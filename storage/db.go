@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
@@ -31,6 +32,51 @@ type DB struct {
 	sql  *sql.DB // reads
 	wr   *sql.DB // writes and transactions
 	path string
+
+	// Prepared statements of the hot paths, by query text (a rebuildable cache).
+	readStmts  sync.Map
+	writeStmts sync.Map
+
+	// Group commit of small writes (batch.go).
+	jobs        chan batchJob
+	jobsMu      sync.RWMutex
+	closed      bool
+	closeOnce   sync.Once
+	batcherDone chan struct{}
+}
+
+// stmt returns a prepared statement for q on db, preparing it once.
+func stmt(ctx context.Context, cache *sync.Map, db *sql.DB, q string) (*sql.Stmt, error) {
+	if st, ok := cache.Load(q); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := cache.LoadOrStore(q, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// exec runs a write statement through the writer connection, prepared once.
+func (d *DB) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	st, err := stmt(ctx, &d.writeStmts, d.wr, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// queryRow runs a one-row read, prepared once.
+func (d *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	st, err := stmt(ctx, &d.readStmts, d.sql, q)
+	if err != nil {
+		return d.sql.QueryRowContext(ctx, q, args...) // reports the same error through Scan
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
 // Open opens (creating if needed) the SQLite database at path and applies pending
@@ -63,7 +109,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	wr.SetMaxIdleConns(1)
 	wr.SetConnMaxIdleTime(0)
 	d := &DB{sql: db, wr: wr, path: abs}
+	d.startBatcher()
 	if err := d.migrate(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	if err := d.prepareHot(ctx); err != nil {
 		d.Close()
 		return nil, err
 	}
@@ -71,7 +122,13 @@ func Open(ctx context.Context, path string) (*DB, error) {
 }
 
 // Close closes the database.
-func (d *DB) Close() error { return errors.Join(d.wr.Close(), d.sql.Close()) }
+func (d *DB) Close() error {
+	d.stopBatcher()
+	for _, cache := range []*sync.Map{&d.readStmts, &d.writeStmts} {
+		cache.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
+	}
+	return errors.Join(d.wr.Close(), d.sql.Close())
+}
 
 // Path is the database file's absolute path.
 func (d *DB) Path() string { return d.path }

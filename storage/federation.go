@@ -23,7 +23,7 @@ func notFound(err error, what string) error {
 
 // AddFollower stores or refreshes a follower (a repeated Follow is idempotent).
 func (d *DB) AddFollower(ctx context.Context, f ap.Follower) error {
-	_, err := d.wr.ExecContext(ctx, `INSERT INTO followers (actor_iri, inbox, shared_inbox, follow_id, created_at)
+	_, err := d.exec(ctx, `INSERT INTO followers (actor_iri, inbox, shared_inbox, follow_id, created_at)
 		VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (actor_iri) DO UPDATE SET inbox = excluded.inbox, shared_inbox = excluded.shared_inbox,
 			follow_id = excluded.follow_id`,
@@ -36,7 +36,7 @@ func (d *DB) AddFollower(ctx context.Context, f ap.Follower) error {
 
 // RemoveFollower removes a follower; it reports whether one was removed.
 func (d *DB) RemoveFollower(ctx context.Context, actorIRI string) (bool, error) {
-	res, err := d.wr.ExecContext(ctx, `DELETE FROM followers WHERE actor_iri = ?`, actorIRI)
+	res, err := d.exec(ctx, `DELETE FROM followers WHERE actor_iri = ?`, actorIRI)
 	if err != nil {
 		return false, fmt.Errorf("storage: remove follower %s: %w", actorIRI, err)
 	}
@@ -47,7 +47,7 @@ func (d *DB) RemoveFollower(ctx context.Context, actorIRI string) (bool, error) 
 // RemoveFollowersByInbox removes every follower delivered through inbox (its
 // personal or shared inbox answered 410 Gone).
 func (d *DB) RemoveFollowersByInbox(ctx context.Context, inbox string) (int, error) {
-	res, err := d.wr.ExecContext(ctx, `DELETE FROM followers WHERE inbox = ? OR shared_inbox = ?`, inbox, inbox)
+	res, err := d.exec(ctx, `DELETE FROM followers WHERE inbox = ? OR shared_inbox = ?`, inbox, inbox)
 	if err != nil {
 		return 0, fmt.Errorf("storage: remove followers of inbox %s: %w", inbox, err)
 	}
@@ -79,26 +79,44 @@ func (d *DB) Followers(ctx context.Context, offset, limit int) ([]ap.Follower, e
 // CountFollowers counts followers.
 func (d *DB) CountFollowers(ctx context.Context) (int, error) {
 	var n int
-	if err := d.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM followers`).Scan(&n); err != nil {
+	if err := d.queryRow(ctx, `SELECT COUNT(*) FROM followers`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("storage: count followers: %w", err)
 	}
 	return n, nil
 }
 
+// Hot statements, prepared once at Open.
+const (
+	qInsertInbound = `INSERT INTO inbound (id, actor, type, raw, received_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO NOTHING`
+	qMarkInbound       = `UPDATE inbound SET processed_at = ?, error = ? WHERE id = ?`
+	qInsertInteraction = `INSERT INTO interactions (note_iri, actor_iri, kind, activity_id, created_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+)
+
 // RecordInbound stores a verified inbound activity unless its id was seen before.
 func (d *DB) RecordInbound(ctx context.Context, a ap.InboundActivity) (bool, error) {
-	res, err := d.wr.ExecContext(ctx, `INSERT INTO inbound (id, actor, type, raw, received_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO NOTHING`, a.ID, a.Actor, a.Type, a.Raw, ms(a.ReceivedAt))
+	var n int64
+	err := d.batched(ctx, func(tx *sql.Tx) error {
+		res, err := d.txExec(ctx, tx, qInsertInbound, a.ID, a.Actor, a.Type, a.Raw, ms(a.ReceivedAt))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
 	if err != nil {
 		return false, fmt.Errorf("storage: record inbound %s: %w", a.ID, err)
 	}
-	n, _ := res.RowsAffected()
 	return n == 1, nil
 }
 
 // MarkInboundProcessed records that an inbound activity was handled.
 func (d *DB) MarkInboundProcessed(ctx context.Context, id string, at time.Time, procErr string) error {
-	_, err := d.wr.ExecContext(ctx, `UPDATE inbound SET processed_at = ?, error = ? WHERE id = ?`, ms(at), procErr, id)
+	err := d.batched(ctx, func(tx *sql.Tx) error {
+		_, err := d.txExec(ctx, tx, qMarkInbound, ms(at), procErr, id)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("storage: mark inbound %s: %w", id, err)
 	}
@@ -130,7 +148,7 @@ func (d *DB) UnprocessedInbound(ctx context.Context, limit int) ([]ap.InboundAct
 func (d *DB) RemoteKey(ctx context.Context, keyID string) (ap.RemoteKey, error) {
 	k := ap.RemoteKey{KeyID: keyID}
 	var at int64
-	err := d.sql.QueryRowContext(ctx, `SELECT owner, pem, fetched_at FROM remote_keys WHERE key_id = ?`, keyID).
+	err := d.queryRow(ctx, `SELECT owner, pem, fetched_at FROM remote_keys WHERE key_id = ?`, keyID).
 		Scan(&k.Owner, &k.PEM, &at)
 	if err != nil {
 		return ap.RemoteKey{}, notFound(err, "remote key "+keyID)
@@ -141,7 +159,7 @@ func (d *DB) RemoteKey(ctx context.Context, keyID string) (ap.RemoteKey, error) 
 
 // PutRemoteKey caches a remote key.
 func (d *DB) PutRemoteKey(ctx context.Context, k ap.RemoteKey) error {
-	_, err := d.wr.ExecContext(ctx, `INSERT INTO remote_keys (key_id, owner, pem, fetched_at) VALUES (?, ?, ?, ?)
+	_, err := d.exec(ctx, `INSERT INTO remote_keys (key_id, owner, pem, fetched_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (key_id) DO UPDATE SET owner = excluded.owner, pem = excluded.pem, fetched_at = excluded.fetched_at`,
 		k.KeyID, k.Owner, k.PEM, ms(k.FetchedAt))
 	if err != nil {
@@ -152,7 +170,7 @@ func (d *DB) PutRemoteKey(ctx context.Context, k ap.RemoteKey) error {
 
 // PutRemoteActor records a remote actor's inboxes.
 func (d *DB) PutRemoteActor(ctx context.Context, a ap.RemoteActor) error {
-	_, err := d.wr.ExecContext(ctx, `INSERT INTO remote_actors (iri, inbox, shared_inbox, updated_at) VALUES (?, ?, ?, ?)
+	_, err := d.exec(ctx, `INSERT INTO remote_actors (iri, inbox, shared_inbox, updated_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (iri) DO UPDATE SET inbox = excluded.inbox, shared_inbox = excluded.shared_inbox,
 			updated_at = excluded.updated_at`, a.IRI, a.Inbox, a.SharedInbox, ms(a.UpdatedAt))
 	if err != nil {
@@ -165,7 +183,7 @@ func (d *DB) PutRemoteActor(ctx context.Context, a ap.RemoteActor) error {
 func (d *DB) RemoteActor(ctx context.Context, iri string) (ap.RemoteActor, error) {
 	a := ap.RemoteActor{IRI: iri}
 	var at int64
-	err := d.sql.QueryRowContext(ctx, `SELECT inbox, shared_inbox, updated_at FROM remote_actors WHERE iri = ?`, iri).
+	err := d.queryRow(ctx, `SELECT inbox, shared_inbox, updated_at FROM remote_actors WHERE iri = ?`, iri).
 		Scan(&a.Inbox, &a.SharedInbox, &at)
 	if err != nil {
 		return ap.RemoteActor{}, notFound(err, "remote actor "+iri)
@@ -246,7 +264,7 @@ func (d *DB) Outbox(ctx context.Context, offset, limit int) ([]ap.Activity, erro
 // CountOutbox counts our public activities.
 func (d *DB) CountOutbox(ctx context.Context) (int, error) {
 	var n int
-	if err := d.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM activities WHERE in_outbox = 1`).Scan(&n); err != nil {
+	if err := d.queryRow(ctx, `SELECT COUNT(*) FROM activities WHERE in_outbox = 1`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("storage: count outbox: %w", err)
 	}
 	return n, nil
@@ -257,7 +275,7 @@ func (d *DB) Object(ctx context.Context, iri string) (ap.Object, error) {
 	o := ap.Object{IRI: iri}
 	var pub int64
 	var del sql.NullInt64
-	err := d.sql.QueryRowContext(ctx, `SELECT type, json, page, published, deleted_at FROM objects WHERE iri = ?`, iri).
+	err := d.queryRow(ctx, `SELECT type, json, page, published, deleted_at FROM objects WHERE iri = ?`, iri).
 		Scan(&o.Type, &o.JSON, &o.Page, &pub, &del)
 	if err != nil {
 		return ap.Object{}, notFound(err, "object "+iri)
@@ -269,7 +287,7 @@ func (d *DB) Object(ctx context.Context, iri string) (ap.Object, error) {
 
 // RecordObjectFetch remembers that a remote actor fetched one of our objects.
 func (d *DB) RecordObjectFetch(ctx context.Context, objectIRI, actorIRI string, at time.Time) error {
-	_, err := d.wr.ExecContext(ctx, `INSERT INTO object_fetches (object_iri, actor_iri, fetched_at) VALUES (?, ?, ?)
+	_, err := d.exec(ctx, `INSERT INTO object_fetches (object_iri, actor_iri, fetched_at) VALUES (?, ?, ?)
 		ON CONFLICT (object_iri, actor_iri) DO UPDATE SET fetched_at = excluded.fetched_at`, objectIRI, actorIRI, ms(at))
 	if err != nil {
 		return fmt.Errorf("storage: record fetch of %s: %w", objectIRI, err)
@@ -317,7 +335,7 @@ func (d *DB) ClaimDeliveries(ctx context.Context, now time.Time, limit int, excl
 // delivered, and the object's Delete is queued for that inbox too, so a takedown
 // racing a send never leaves a copy behind.
 func (d *DB) FinishDelivery(ctx context.Context, o ap.DeliveryOutcome) error {
-	return d.inTx(ctx, func(tx *sql.Tx) error {
+	return d.batched(ctx, func(tx *sql.Tx) error {
 		var state string
 		var reached int
 		var inbox, activityIRI string
@@ -380,7 +398,7 @@ func queueLateDelete(ctx context.Context, tx *sql.Tx, activityIRI, inbox string,
 // NextDeliveryDue returns when the earliest queued delivery is due.
 func (d *DB) NextDeliveryDue(ctx context.Context) (time.Time, bool, error) {
 	var next sql.NullInt64
-	err := d.sql.QueryRowContext(ctx, `SELECT MIN(next_attempt) FROM deliveries WHERE state = 'queued'`).Scan(&next)
+	err := d.queryRow(ctx, `SELECT MIN(next_attempt) FROM deliveries WHERE state = 'queued'`).Scan(&next)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("storage: next delivery: %w", err)
 	}
@@ -410,7 +428,7 @@ func (d *DB) IsDomainBlocked(ctx context.Context, host string) (bool, error) {
 	}
 	q := `SELECT COUNT(*) FROM domain_blocks WHERE domain IN (?` + strings.Repeat(",?", len(candidates)-1) + `)`
 	var n int
-	if err := d.sql.QueryRowContext(ctx, q, candidates...).Scan(&n); err != nil {
+	if err := d.queryRow(ctx, q, candidates...).Scan(&n); err != nil {
 		return false, fmt.Errorf("storage: domain block lookup: %w", err)
 	}
 	return n > 0, nil
@@ -420,7 +438,7 @@ func (d *DB) IsDomainBlocked(ctx context.Context, host string) (bool, error) {
 func (d *DB) Follower(ctx context.Context, actorIRI string) (ap.Follower, error) {
 	f := ap.Follower{ActorIRI: actorIRI}
 	var created int64
-	err := d.sql.QueryRowContext(ctx, `SELECT inbox, shared_inbox, follow_id, created_at FROM followers WHERE actor_iri = ?`,
+	err := d.queryRow(ctx, `SELECT inbox, shared_inbox, follow_id, created_at FROM followers WHERE actor_iri = ?`,
 		actorIRI).Scan(&f.Inbox, &f.SharedInbox, &f.FollowID, &created)
 	if err != nil {
 		return ap.Follower{}, notFound(err, "follower "+actorIRI)
@@ -432,7 +450,7 @@ func (d *DB) Follower(ctx context.Context, actorIRI string) (ap.Follower, error)
 // DeliveryState returns a delivery's current state.
 func (d *DB) DeliveryState(ctx context.Context, id int64) (ap.DeliveryState, error) {
 	var st string
-	if err := d.sql.QueryRowContext(ctx, `SELECT state FROM deliveries WHERE id = ?`, id).Scan(&st); err != nil {
+	if err := d.queryRow(ctx, `SELECT state FROM deliveries WHERE id = ?`, id).Scan(&st); err != nil {
 		return "", notFound(err, "delivery")
 	}
 	return ap.DeliveryState(st), nil

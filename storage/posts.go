@@ -173,7 +173,7 @@ func scanPost(sc interface{ Scan(...any) error }) (bridge.Post, error) {
 
 // Post returns a post by id.
 func (d *DB) Post(ctx context.Context, id string) (bridge.Post, error) {
-	p, err := scanPost(d.sql.QueryRowContext(ctx, `SELECT `+postColumns+` FROM posts WHERE id = ?`, id))
+	p, err := scanPost(d.queryRow(ctx, `SELECT `+postColumns+` FROM posts WHERE id = ?`, id))
 	if err != nil {
 		return p, notFound(err, "post "+id)
 	}
@@ -182,7 +182,7 @@ func (d *DB) Post(ctx context.Context, id string) (bridge.Post, error) {
 
 // PostByNoteIRI returns a post by its Note's IRI.
 func (d *DB) PostByNoteIRI(ctx context.Context, iri string) (bridge.Post, error) {
-	p, err := scanPost(d.sql.QueryRowContext(ctx, `SELECT `+postColumns+` FROM posts WHERE note_iri = ?`, iri))
+	p, err := scanPost(d.queryRow(ctx, `SELECT `+postColumns+` FROM posts WHERE note_iri = ?`, iri))
 	if err != nil {
 		return p, notFound(err, "post "+iri)
 	}
@@ -258,8 +258,10 @@ func (d *DB) PostDeliveries(ctx context.Context, noteIRI string) ([]bridge.HostS
 
 // RecordInteraction remembers a reply, like or boost of one of our Notes.
 func (d *DB) RecordInteraction(ctx context.Context, in bridge.Interaction) error {
-	_, err := d.wr.ExecContext(ctx, `INSERT INTO interactions (note_iri, actor_iri, kind, activity_id, created_at)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, in.NoteIRI, in.ActorIRI, in.Kind, in.ActivityID, ms(in.At))
+	err := d.batched(ctx, func(tx *sql.Tx) error {
+		_, err := d.txExec(ctx, tx, qInsertInteraction, in.NoteIRI, in.ActorIRI, in.Kind, in.ActivityID, ms(in.At))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("storage: record interaction: %w", err)
 	}

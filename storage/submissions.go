@@ -40,7 +40,7 @@ func (d *DB) CreateSubmission(ctx context.Context, r bridge.SubmissionRecord) er
 	if err != nil {
 		return fmt.Errorf("storage: encode submission: %w", err)
 	}
-	_, err = d.wr.ExecContext(ctx, `INSERT INTO submissions (`+submissionColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err = d.exec(ctx, `INSERT INTO submissions (`+submissionColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		r.ID, r.ThreadID, r.GuildID, r.ArtistID, r.ArtistName, string(r.State), draft, r.PanelMessageID,
 		r.AckMessageID, r.PostID, ms(r.CreatedAt), ms(r.UpdatedAt), ms(r.ExpiresAt))
 	if err != nil {
@@ -58,7 +58,7 @@ func (d *DB) UpdateSubmission(ctx context.Context, r bridge.SubmissionRecord) er
 	if err != nil {
 		return fmt.Errorf("storage: encode submission: %w", err)
 	}
-	res, err := d.wr.ExecContext(ctx, `UPDATE submissions SET state = ?, draft = ?, panel_message_id = ?, ack_message_id = ?,
+	res, err := d.exec(ctx, `UPDATE submissions SET state = ?, draft = ?, panel_message_id = ?, ack_message_id = ?,
 		post_id = ?, updated_at = ?, expires_at = ? WHERE id = ?`,
 		string(r.State), draft, r.PanelMessageID, r.AckMessageID, r.PostID, ms(r.UpdatedAt), ms(r.ExpiresAt), r.ID)
 	if err != nil {
@@ -71,7 +71,7 @@ func (d *DB) UpdateSubmission(ctx context.Context, r bridge.SubmissionRecord) er
 }
 
 func (d *DB) oneSubmission(ctx context.Context, what, where string, args ...any) (bridge.SubmissionRecord, error) {
-	r, err := scanSubmission(d.sql.QueryRowContext(ctx, `SELECT `+submissionColumns+` FROM submissions WHERE `+where, args...))
+	r, err := scanSubmission(d.queryRow(ctx, `SELECT `+submissionColumns+` FROM submissions WHERE `+where, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("storage: %s: %w", what, bridge.ErrNotFound)
 	}
@@ -118,7 +118,7 @@ func (d *DB) DueExpiries(ctx context.Context, now time.Time, limit int) ([]bridg
 // ArtistAIConsent returns an artist's default for AI descriptions (off unless set).
 func (d *DB) ArtistAIConsent(ctx context.Context, artistID string) (bool, error) {
 	var v int
-	err := d.sql.QueryRowContext(ctx, `SELECT ai_consent FROM artist_prefs WHERE artist_id = ?`, artistID).Scan(&v)
+	err := d.queryRow(ctx, `SELECT ai_consent FROM artist_prefs WHERE artist_id = ?`, artistID).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -134,7 +134,7 @@ func (d *DB) SetArtistAIConsent(ctx context.Context, artistID string, consent bo
 	if consent {
 		v = 1
 	}
-	_, err := d.wr.ExecContext(ctx, `INSERT INTO artist_prefs (artist_id, ai_consent, updated_at) VALUES (?, ?, ?)
+	_, err := d.exec(ctx, `INSERT INTO artist_prefs (artist_id, ai_consent, updated_at) VALUES (?, ?, ?)
 		ON CONFLICT (artist_id) DO UPDATE SET ai_consent = excluded.ai_consent, updated_at = excluded.updated_at`,
 		artistID, v, ms(now))
 	if err != nil {
