@@ -152,16 +152,18 @@ func (w *deliveryWorker) loop(ctx context.Context) {
 func (w *deliveryWorker) fill(ctx context.Context) (int, error) {
 	w.mu.Lock()
 	free := w.cfg.Concurrency - len(w.inflight)
+	busy := len(w.inflight)
 	exclude := make([]int64, 0, len(w.inflight))
 	for id := range w.inflight {
 		exclude = append(exclude, id)
 	}
 	w.mu.Unlock()
-	if free <= 0 {
+	// Refill in batches: a query per freed slot would cost more than the sends.
+	if free <= 0 || (busy > 0 && free < max(1, w.cfg.Concurrency/8)) {
 		return 0, nil
 	}
 	now := w.s.now()
-	batch, err := w.s.store.ClaimDeliveries(ctx, now, free*2, exclude)
+	batch, err := w.s.store.ClaimDeliveries(ctx, now, free+free/2, exclude)
 	if err != nil {
 		return 0, err
 	}

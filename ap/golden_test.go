@@ -14,12 +14,18 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-func goldenService(t *testing.T) *Service {
+func goldenKey(t testing.TB) *rsa.PrivateKey {
 	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return key
+}
+
+func goldenService(t *testing.T) *Service {
+	t.Helper()
+	key := goldenKey(t)
 	s, err := New(Config{BaseURL: "https://art.example.org", Username: "art", DisplayName: "Art", Key: key}, nil, nil, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
