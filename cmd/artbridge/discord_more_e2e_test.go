@@ -291,8 +291,23 @@ func TestTwoBridgesAgainstTwoDiscordServers(t *testing.T) {
 			t.Fatal("no messages at all")
 		}
 	}
-	if len(a.dc.Messages(tb)) != 0 || len(b.dc.Messages(ta)) != 0 {
-		t.Fatal("a bridge wrote to the other server's thread")
+	// Fake Discords number their objects alike, so compare contents, not IDs:
+	// each thread's acknowledgement links its own bridge's post only.
+	for _, c := range []struct {
+		w            *discordWorld
+		thread       string
+		own, foreign string
+	}{{a, ta, sa.BaseURL, sb.BaseURL}, {b, tb, sb.BaseURL, sa.BaseURL}} {
+		acked := false
+		for _, m := range c.w.dc.Messages(c.thread) {
+			if strings.Contains(m.Content, c.foreign) {
+				t.Fatalf("a message of the other bridge reached this server: %q", m.Content)
+			}
+			acked = acked || strings.Contains(m.Content, c.own+"/notes/")
+		}
+		if !acked {
+			t.Fatalf("thread %s has no acknowledgement from its own bridge", c.thread)
+		}
 	}
 }
 
