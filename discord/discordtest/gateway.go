@@ -168,9 +168,14 @@ func (s *Server) identify(c *gwConn, d json.RawMessage) bool {
 	}
 	s.mu.Lock()
 	b := s.bots[token]
+	r, isRefused := s.refused[token]
 	s.mu.Unlock()
 	if b == nil {
 		s.closeWith(c, 4004, "Authentication failed.")
+		return false
+	}
+	if isRefused {
+		s.closeWith(c, r.code, r.text)
 		return false
 	}
 	if id.Intents == nil {
@@ -227,6 +232,11 @@ func (s *Server) resume(c *gwConn, d json.RawMessage) bool {
 		token = token[4:]
 	}
 	s.mu.Lock()
+	if r, isRefused := s.refused[token]; isRefused {
+		s.mu.Unlock()
+		s.closeWith(c, r.code, r.text)
+		return false
+	}
 	defer s.mu.Unlock()
 	sess := s.sessions[rs.SessionID]
 	if sess == nil || sess.token != token {
@@ -431,4 +441,27 @@ func (s *Server) liveConns() []*gwConn {
 		out = append(out, c)
 	}
 	return out
+}
+
+// CloseSessions closes the gateway connections of a bot with a gateway close code
+// (4004 authentication failed, 4014 disallowed intents, …), as Discord does when
+// it ends a session it will not accept again: every later identify or resume of
+// that token gets the same code. It returns how many connections it closed.
+func (s *Server) CloseSessions(token string, code int, reason string) int {
+	s.mu.Lock()
+	if s.refused == nil {
+		s.refused = map[string]refusal{}
+	}
+	s.refused[token] = refusal{code: code, text: reason}
+	var conns []*gwConn
+	for c := range s.conns {
+		if c.session != nil && c.session.token == token {
+			conns = append(conns, c)
+		}
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		s.closeWith(c, code, reason)
+	}
+	return len(conns)
 }

@@ -53,6 +53,7 @@ type Server struct {
 	identifies   []Identify
 	rateLimits   []*rateLimit
 	down         bool
+	refused      map[string]refusal // token → close code for every new identify or resume
 	sessions     map[string]*gwSession
 	conns        map[*gwConn]bool
 	cdnTTL       time.Duration
@@ -71,6 +72,12 @@ type bot struct {
 	user     User
 	endpoint string // HTTP interactions URL, or "" for gateway delivery
 	signKey  []byte // ed25519 private key for the endpoint
+}
+
+// refusal is a gateway close code the fake answers a bot's sessions with.
+type refusal struct {
+	code int
+	text string
 }
 
 // New starts a fake Discord on 127.0.0.1 and registers its Close with t.Cleanup.
