@@ -388,3 +388,22 @@ func TestDiscordEditAfterPublishSendsUpdateAndLinksOnlyAreExplained(t *testing.T
 		t.Fatalf("Update carries %v", obj)
 	}
 }
+
+func TestDiscordPendingSubmissionsExpire(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	w := newDiscordWorld(t)
+	s := startServer(t, serverOptions{extraTOML: w.toml(`pending_expiry = "1s"`)})
+	w.waitReady(t, ctx)
+	thread := postArt(t, w, "Too slow")
+	p := w.panel(t, ctx, thread, nil)
+	time.Sleep(1500 * time.Millisecond)
+	in := click(t, ctx, w, artistID, p, "confirm")
+	if f := waitFollowup(t, ctx, w, in); !strings.Contains(f.Content, "expired") {
+		t.Fatalf("Confirm after expiry answered %q", f.Content)
+	}
+	if n := countRows(t, s.DataDir, "posts"); n != 0 {
+		t.Fatalf("an expired submission was published (%d posts)", n)
+	}
+}

@@ -147,6 +147,19 @@ func TestPublishAndTakedownReachEveryServer(t *testing.T) {
 			if bytes.Contains(body, []byte(exifMarker)) || bytes.Contains(body, []byte("Exif\x00")) {
 				t.Fatalf("media %v still carries metadata", a["url"])
 			}
+			if !strings.Contains(resp.Header.Get("Cache-Control"), "immutable") {
+				t.Fatalf("media cache headers: %q", resp.Header.Get("Cache-Control"))
+			}
+			req, _ := http.NewRequest(http.MethodGet, a["url"].(string), nil)
+			req.Header.Set("Range", "bytes=0-9")
+			rr, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rr.Body.Close()
+			if rr.StatusCode != http.StatusPartialContent || rr.Header.Get("Content-Range") == "" {
+				t.Fatalf("range request: %d %q", rr.StatusCode, rr.Header.Get("Content-Range"))
+			}
 		}
 	}
 	// Exactly once per shared inbox, even with two followers behind it.
