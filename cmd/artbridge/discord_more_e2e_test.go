@@ -407,3 +407,30 @@ func TestDiscordPendingSubmissionsExpire(t *testing.T) {
 		t.Fatalf("an expired submission was published (%d posts)", n)
 	}
 }
+
+func TestDiscordOneLiveSubmissionPerThread(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	w := newDiscordWorld(t)
+	startServer(t, serverOptions{extraTOML: w.toml("")})
+	w.waitReady(t, ctx)
+	thread := postArt(t, w, "Only once")
+	w.panel(t, ctx, thread, nil)
+	ch, _ := w.dc.Channel(thread)
+	// The gateway delivers THREAD_CREATE again (as after a resume replay).
+	w.dc.Dispatch(w.token, "THREAD_CREATE", map[string]any{"id": thread, "type": 11, "guild_id": ch.GuildID,
+		"parent_id": w.forum, "owner_id": artistID, "name": "New piece", "newly_created": true})
+	w.dc.Dispatch(w.token, "THREAD_CREATE", map[string]any{"id": thread, "type": 11, "guild_id": ch.GuildID,
+		"parent_id": w.forum, "owner_id": artistID, "name": "New piece", "newly_created": true})
+	time.Sleep(time.Second)
+	panels := 0
+	for _, m := range w.dc.Messages(thread) {
+		if m.Author.Bot && len(discordtest.Buttons(m.Components)) > 0 {
+			panels++
+		}
+	}
+	if panels != 1 {
+		t.Fatalf("%d panels in one thread, want 1", panels)
+	}
+}
