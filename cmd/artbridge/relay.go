@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -108,51 +105,19 @@ func runRelayServe(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return usageError{err}
 	}
-	ln := env.Listener
-	if ln == nil {
-		ln, err = net.Listen("tcp", rc.Listen)
-		if err != nil {
-			return fmt.Errorf("relay listen: %w", err)
-		}
-	}
-	srv := &http.Server{
-		Handler:           svc.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	if err := svc.Start(ctx); err != nil {
-		ln.Close()
-		return err
-	}
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("relay serving", "addr", ln.Addr().String(), "max_relays", rc.MaxRelays, "queue_size", rc.QueueSize)
-	if env.Ready != nil {
-		env.Ready(ln.Addr().String())
-	}
-	var runErr error
-	select {
-	case <-ctx.Done():
-		log.Info("relay shutting down")
-	case runErr = <-serveErr:
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		log.Warn("relay http shutdown", "err", err)
-	}
-	if runErr == nil {
-		<-serveErr
-	}
-	if err := svc.Close(shutdownCtx); err != nil {
-		log.Warn("relay shutdown", "err", err)
-	}
-	if errors.Is(runErr, http.ErrServerClosed) {
-		runErr = nil
-	}
-	return runErr
+	return runHTTP(ctx, env, log, httpService{
+		name:     "relay",
+		listen:   rc.Listen,
+		handler:  svc.Handler(),
+		maxHdr:   16 << 10,
+		writeTTL: 30 * time.Second,
+		parts:    relayParts{svc},
+		logAttrs: []any{"max_relays", rc.MaxRelays, "queue_size", rc.QueueSize},
+	})
 }
+
+// relayParts adapts the relay service to runHTTP.
+type relayParts struct{ svc *relay.Service }
+
+func (r relayParts) start(ctx context.Context) error { return r.svc.Start(ctx) }
+func (r relayParts) close(ctx context.Context) error { return r.svc.Close(ctx) }

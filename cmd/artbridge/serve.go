@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -110,55 +109,21 @@ func (inst *instance) serve(ctx context.Context, env Env) error {
 	if err != nil {
 		return err
 	}
-	ln := env.Listener
-	if ln == nil {
-		ln, err = net.Listen("tcp", inst.cfg.Listen)
-		if err != nil {
-			return fmt.Errorf("listen: %w", err)
-		}
-	}
-	srv := &http.Server{
-		Handler:           app.handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	if err := app.start(ctx); err != nil {
-		ln.Close()
-		return err
-	}
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("artbridge serving", "addr", ln.Addr().String(), "base_url", inst.cfg.BaseURL,
-		"actor", "@"+inst.cfg.Actor.Username+"@"+strings.TrimPrefix(strings.TrimPrefix(inst.cfg.BaseURL, "https://"), "http://"),
-		"version", version)
-	if env.started != nil {
-		env.started(app)
-	}
-	if env.Ready != nil {
-		env.Ready(ln.Addr().String())
-	}
-	var runErr error
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down")
-	case runErr = <-serveErr:
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		log.Warn("http shutdown", "err", err)
-	}
-	if err := app.close(shutdownCtx); err != nil {
-		log.Warn("workers shutdown", "err", err)
-	}
-	if errors.Is(runErr, http.ErrServerClosed) {
-		runErr = nil
-	}
-	return runErr
+	return runHTTP(ctx, env, log, httpService{
+		name:     "artbridge",
+		listen:   inst.cfg.Listen,
+		handler:  app.handler(),
+		maxHdr:   64 << 10,
+		writeTTL: 60 * time.Second,
+		parts:    app,
+		logAttrs: []any{"base_url", inst.cfg.BaseURL, "actor", "@" + inst.cfg.Actor.Username + "@" +
+			strings.TrimPrefix(strings.TrimPrefix(inst.cfg.BaseURL, "https://"), "http://"), "version", version},
+		onReady: func() {
+			if env.started != nil {
+				env.started(app)
+			}
+		},
+	})
 }
 
 func runBackup(ctx context.Context, args []string, env Env) error {
