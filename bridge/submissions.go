@@ -378,16 +378,26 @@ func (f *Flow) replyPanel(rec SubmissionRecord) discord.Reply {
 	return discord.Reply{Panel: &p}
 }
 
+// forArtist locks the pressed submission and loads it; anyone but its artist
+// gets a refusal to show privately. unlock is always to be called.
+func (f *Flow) forArtist(ctx context.Context, p discord.Press) (rec SubmissionRecord, unlock func(), refusal string) {
+	unlock = f.lock(p.SubmissionID)
+	rec, err := f.load(ctx, p.SubmissionID)
+	switch {
+	case err != nil:
+		return rec, unlock, msgGone
+	case p.UserID != rec.ArtistID:
+		return rec, unlock, msgOnlyArtist
+	}
+	return rec, unlock, ""
+}
+
 // PanelButton handles the panel's buttons.
 func (f *Flow) PanelButton(ctx context.Context, p discord.Press) discord.Reply {
-	unlock := f.lock(p.SubmissionID)
+	rec, unlock, refusal := f.forArtist(ctx, p)
 	defer unlock()
-	rec, err := f.load(ctx, p.SubmissionID)
-	if err != nil {
-		return discord.Reply{Ephemeral: msgGone}
-	}
-	if p.UserID != rec.ArtistID {
-		return discord.Reply{Ephemeral: msgOnlyArtist}
+	if refusal != "" {
+		return discord.Reply{Ephemeral: refusal}
 	}
 	if p.Action == discord.ActionUpdate {
 		return f.update(ctx, rec)
@@ -543,14 +553,10 @@ func (f *Flow) DescriptionsForm(ctx context.Context, p discord.Press) (discord.F
 
 // DescriptionsSubmitted stores the artist's descriptions; their words always win.
 func (f *Flow) DescriptionsSubmitted(ctx context.Context, p discord.Press, values []string) discord.Reply {
-	unlock := f.lock(p.SubmissionID)
+	rec, unlock, refusal := f.forArtist(ctx, p)
 	defer unlock()
-	rec, err := f.load(ctx, p.SubmissionID)
-	if err != nil {
-		return discord.Reply{Ephemeral: msgGone}
-	}
-	if p.UserID != rec.ArtistID {
-		return discord.Reply{Ephemeral: msgOnlyArtist}
+	if refusal != "" {
+		return discord.Reply{Ephemeral: refusal}
 	}
 	if rec.State != SubmissionPending {
 		return discord.Reply{Ephemeral: "This submission is " + string(rec.State) + "."}
