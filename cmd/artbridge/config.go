@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
+
+	"github.com/artbridge/artbridge/discord"
 )
 
 // Config is the whole artbridge.toml. Every key is documented in
@@ -51,22 +53,11 @@ type MediaConfig struct {
 	MaxImages int   `toml:"max_images"`
 }
 
-// DiscordConfig is the Discord side; it starts only when a token is set.
+// DiscordConfig is the Discord side; it starts only when a token is set. Its keys
+// are those of discord.Config, plus the submission flow's own.
 type DiscordConfig struct {
-	Token             string   `toml:"token"`
-	ApplicationID     string   `toml:"application_id"`
-	GuildID           string   `toml:"guild_id"`
-	ArtForums         []string `toml:"art_forums"`
-	ModeratorsChannel string   `toml:"moderators_channel"`
-	APIBaseURL        string   `toml:"api_base_url"`
-	PublicKey         string   `toml:"public_key"`
-	AcceptedTypes     []string `toml:"accepted_types"`
-	MaxImages         int      `toml:"max_images"`
-	PostTail          string   `toml:"post_tail"`
-	CreditsFormat     string   `toml:"credits_format"`
-	TermsURL          string   `toml:"terms_url"`
-	PrivacyURL        string   `toml:"privacy_url"`
-	PendingExpiry     string   `toml:"pending_expiry"`
+	discord.Config
+	PendingExpiry string `toml:"pending_expiry"`
 }
 
 // AltTextConfig is the AI alt-text drafting; it starts only when model is set.
@@ -110,10 +101,7 @@ func defaultConfig() Config {
 		},
 		Media: MediaConfig{MaxBytes: 16 << 20, MaxImages: 4},
 		Discord: DiscordConfig{
-			APIBaseURL:    "https://discord.com/api/v9",
-			AcceptedTypes: []string{"image/png", "image/jpeg", "image/gif", "image/webp"},
-			MaxImages:     4,
-			CreditsFormat: "Art by {artist}",
+			Config:        discord.Config{}.WithDefaults(),
 			PendingExpiry: "168h",
 		},
 		AltText: AltTextConfig{

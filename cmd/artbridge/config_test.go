@@ -18,6 +18,10 @@ func TestEveryConfigKeyIsDocumented(t *testing.T) {
 	walk = func(prefix string, typ reflect.Type) {
 		for i := range typ.NumField() {
 			f := typ.Field(i)
+			if f.Anonymous && f.Type.Kind() == reflect.Struct {
+				walk(prefix, f.Type) // embedded: its keys are the section's own
+				continue
+			}
 			key := f.Tag.Get("toml")
 			if key == "" || key == "-" {
 				continue

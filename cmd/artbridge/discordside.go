@@ -90,13 +90,9 @@ func newDiscordSide(inst *instance, b *bridge.Service) (*discordSide, error) {
 		AcceptedTypes: dc.AcceptedTypes, MaxImages: dc.MaxImages, CreditsFormat: dc.CreditsFormat,
 		PendingExpiry: expiry, TermsURL: dc.TermsURL, PrivacyURL: dc.PrivacyURL,
 	}, inst.db, nil, ai)
-	bot, err := discord.New(discord.Config{
-		Token: dc.Token, ApplicationID: dc.ApplicationID, GuildID: dc.GuildID, ArtForums: dc.ArtForums,
-		ModeratorsChannel: dc.ModeratorsChannel, APIBaseURL: dc.APIBaseURL, PublicKey: dc.PublicKey,
-		AcceptedTypes: dc.AcceptedTypes, MaxImages: dc.MaxImages, PostTail: dc.PostTail,
-		CreditsFormat: dc.CreditsFormat, TermsURL: dc.TermsURL, PrivacyURL: dc.PrivacyURL,
-		AllowPrivateAddresses: inst.cfg.Federation.AllowPrivateAddresses,
-	}, flow, inst.log, time.Now)
+	botCfg := dc.Config
+	botCfg.AllowPrivateAddresses = inst.cfg.Federation.AllowPrivateAddresses
+	bot, err := discord.New(botCfg, flow, inst.log, time.Now)
 	if err != nil {
 		return nil, usageError{err}
 	}
