@@ -28,18 +28,22 @@ func loadDispatch(tb testing.TB, name string) []byte {
 }
 
 func benchMatch(b *testing.B, criteria string, dispatch []byte, want bool) {
+	benchMatchWith(b, criteria, dispatch, want, (*Filter).Match)
+}
+
+func benchMatchWith(b *testing.B, criteria string, dispatch []byte, want bool, match func(*Filter, []byte) (bool, error)) {
 	f, err := Compile([]byte(criteria))
 	if err != nil {
 		b.Fatal(err)
 	}
-	if got, err := f.Match(dispatch); err != nil || got != want {
+	if got, err := match(f, dispatch); err != nil || got != want {
 		b.Fatalf("Match = %v, %v; want %v", got, err, want)
 	}
 	b.SetBytes(int64(len(dispatch)))
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := f.Match(dispatch); err != nil {
+		if _, err := match(f, dispatch); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -58,6 +62,46 @@ func BenchmarkMatch(b *testing.B) {
 			b.Run(fmt.Sprintf("%dB/%s", len(msg), name), func(b *testing.B) { benchMatch(b, benchCriteria[name], msg, true) })
 		}
 	}
+}
+
+// BenchmarkMatchTrusted is BenchmarkMatch for MatchTrusted, the variant the
+// relay uses on dispatches discordgo has already decoded. The RelayOrder
+// cases lay the dispatch out as the relay builds it ({"op":0,"d":{…},"s":…,
+// "t":…}, so "t" comes last), which leaves no early exit to the scanner.
+func BenchmarkMatchTrusted(b *testing.B) {
+	for _, file := range []string{"message_create_2k.json", "message_create.json"} {
+		msg := loadDispatch(b, file)
+		relay := relayOrder(b, msg)
+		for _, name := range []string{"TypeChannel", "TypeRegex", "GuildInNotBot", "MentionElemRole", "Or"} {
+			b.Run(fmt.Sprintf("%dB/%s", len(msg), name), func(b *testing.B) {
+				benchMatchWith(b, benchCriteria[name], msg, true, (*Filter).MatchTrusted)
+			})
+		}
+		for _, name := range []string{"TypeChannel", "TypeRegex"} {
+			b.Run(fmt.Sprintf("%dB/RelayOrder/%s", len(msg), name), func(b *testing.B) {
+				benchMatchWith(b, benchCriteria[name], relay, true, (*Filter).MatchTrusted)
+			})
+		}
+	}
+}
+
+// relayOrder rewrites a dispatch in the relay's key order: op, d, s, t.
+func relayOrder(tb testing.TB, msg []byte) []byte {
+	tb.Helper()
+	var env struct {
+		Op int             `json:"op"`
+		D  json.RawMessage `json:"d"`
+		S  int64           `json:"s"`
+		T  string          `json:"t"`
+	}
+	if err := json.Unmarshal(msg, &env); err != nil {
+		tb.Fatal(err)
+	}
+	t, err := json.Marshal(env.T)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return fmt.Appendf(nil, `{"op":%d,"d":%s,"s":%d,"t":%s}`, env.Op, env.D, env.S, t)
 }
 
 // BenchmarkMatchRejected measures dispatches the criteria reject: a

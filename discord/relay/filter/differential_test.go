@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -47,6 +48,9 @@ func TestDifferential(t *testing.T) {
 			want := refMatch(critVal, d.val)
 			if got != want {
 				t.Fatalf("criteria %s\ndoc %s\nscanner %v, reference %v", raw, d.raw, got, want)
+			}
+			if trusted, err := f.MatchTrusted(d.raw); trusted != want || err != nil {
+				t.Fatalf("criteria %s\ndoc %s\nMatchTrusted %v, %v; reference %v", raw, d.raw, trusted, err, want)
 			}
 			evaluated++
 			if got {
@@ -103,6 +107,21 @@ func differentialDocs(t *testing.T, rng *rand.Rand) []diffDoc {
 	add([]byte(`{"t":null,"d":[{"a":[1,[2,3]],"b":"x"},{"a":{"0":"y"}},[{"b":"z"}],5,null]}`))
 	add([]byte(`{"t":"A","d":{"a":[],"b":{},"c":[[]],"s":"\u00e9\ud83d\ude00\"q\\","n":-0.5e1}}`))
 	add([]byte(`[1,2,{"t":"x"}]`))
+	// Strings that hold brackets, quotes and runs of backslashes, at every
+	// offset around a 64-byte block boundary of the trusted scanner, in front
+	// of the keys the criteria read; and the same dispatches indented.
+	for pad := 50; pad < 80; pad++ {
+		tricky := fmt.Sprintf(`{"x":%q,"y":["]}\\",{"z":"\\\"{["}],"op":0,"d":{"w":%q,"content":"a\"b","channel_id":"1"},"t":"MESSAGE_CREATE"}`,
+			strings.Repeat("a", pad)+`\"}]`, strings.Repeat("\\", pad%7)+`"}`)
+		add([]byte(tricky))
+	}
+	for _, d := range docs[:len(docs):len(docs)] {
+		var b bytes.Buffer
+		if err := json.Indent(&b, d.raw, " ", "\t"); err != nil {
+			t.Fatal(err)
+		}
+		add(b.Bytes())
+	}
 	return docs
 }
 

@@ -7,6 +7,7 @@ type evaluator struct {
 	buf     []byte
 	rootVal [1][]byte
 	early   earlyCheck
+	index   trustedIndex
 }
 
 func (ev *evaluator) getExtraction(n int) *extraction {

@@ -63,6 +63,13 @@ type extractor struct {
 	// top-level condition reads is complete, the condition is evaluated, and
 	// the walk stops with errDecided if it fails.
 	early *earlyCheck
+
+	// trusted skips the values no path reads with the trusted scanner
+	// (skip_trusted.go), which assumes valid JSON; ix is its index of d.
+	// Every value that becomes a candidate is still validated, since the
+	// evaluator reads it.
+	trusted bool
+	ix      *trustedIndex
 }
 
 // earlyCheck evaluates top-level conditions while the dispatch is scanned.
@@ -71,7 +78,19 @@ type earlyCheck struct {
 	conds     []cond
 	needs     []uint64 // per condition: the slots it reads (0: not eligible)
 	evaluated uint64   // conditions already evaluated (the first 64 only)
-	complete  uint64   // slots whose candidates are final
+	held      uint64   // conditions among them that held
+	complete  uint64   // slots whose candidates were final when completed
+	dirty     uint64   // complete slots written again since (a repeated key)
+}
+
+// wrote records that the slots in mask received candidates (or were marked
+// missing).
+func (c *earlyCheck) wrote(mask uint64) { c.dirty |= mask & c.complete }
+
+// known reports whether condition i was evaluated early, held, and read
+// nothing that changed since, so that the final evaluation may skip it.
+func (c *earlyCheck) known(i int) bool {
+	return i < 64 && c.held&(1<<uint(i)) != 0 && c.needs[i]&c.dirty == 0
 }
 
 // errDecided stops the walk of a dispatch that can no longer match.
@@ -98,6 +117,7 @@ func (c *earlyCheck) completed(x *extraction, mask uint64) bool {
 		if !c.ev.cond(cd, set, nil, x) {
 			return true
 		}
+		c.held |= 1 << uint(i)
 	}
 	return false
 }
@@ -120,6 +140,13 @@ func (e *extractor) visit(n *trieNode, i, depth int, mode uint8, single bool) (i
 	if n.term < 0 {
 		mode &^= modeTerm
 	}
+	if e.trusted && mode&modeTerm != 0 {
+		// A candidate: the evaluator will read all of it, so validate it.
+		e.trusted = false
+		end, err := e.visit(n, i, depth, mode, single)
+		e.trusted = true
+		return end, err
+	}
 	var end int
 	var err error
 	switch d[i] {
@@ -127,16 +154,16 @@ func (e *extractor) visit(n *trieNode, i, depth int, mode uint8, single bool) (i
 		if (mode&modeStr != 0 && n.strMask != 0) || (mode&modeNum != 0 && n.numMask != 0) {
 			end, err = e.object(n, i, depth+1, mode, single)
 		} else {
-			end, err = skipContainer(d, i, depth)
+			end, err = e.skip(i, depth)
 		}
 	case '[':
 		if mode&modeTerm != 0 || (mode&modeStr != 0 && n.strMask != 0) || (mode&modeNum != 0 && n.numMask != 0) {
 			end, err = e.array(n, i, depth+1, mode)
 		} else {
-			end, err = skipContainer(d, i, depth)
+			end, err = e.skip(i, depth)
 		}
 	default:
-		end, err = skipValue(d, i, depth)
+		end, err = e.skip(i, depth)
 		if err == nil {
 			var m uint64
 			if mode&modeStr != 0 {
@@ -146,7 +173,7 @@ func (e *extractor) visit(n *trieNode, i, depth int, mode uint8, single bool) (i
 				m |= n.numMask
 			}
 			if m != 0 {
-				e.x.markMissing(m)
+				e.markMissing(m)
 			}
 		}
 	}
@@ -156,6 +183,9 @@ func (e *extractor) visit(n *trieNode, i, depth int, mode uint8, single bool) (i
 	if mode&modeTerm != 0 {
 		s := &e.x.sets[n.term]
 		s.vals = append(s.vals, d[i:end])
+		if e.early != nil {
+			e.early.wrote(1 << uint(n.term))
+		}
 	}
 	return end, nil
 }
@@ -168,6 +198,11 @@ func (e *extractor) findKid(n *trieNode, key []byte, escaped bool, mode uint8) *
 	if escaped {
 		e.buf = appendDecoded(e.buf[:0], key)
 		decoded = e.buf
+		if n.kidBloom&keyBit(decoded) == 0 {
+			return nil
+		}
+	} else if n.kidBloom&keyBit(body) == 0 {
+		return nil
 	}
 	for _, k := range n.kids {
 		if k.numeric {
@@ -202,7 +237,7 @@ func (e *extractor) object(n *trieNode, i, depth int, mode uint8, single bool) (
 			if i >= len(d) || d[i] != '"' {
 				return 0, errAt(i, "expected object key")
 			}
-			end, esc, err := scanString(d, i)
+			end, esc, err := e.key(i)
 			if err != nil {
 				return 0, err
 			}
@@ -219,7 +254,7 @@ func (e *extractor) object(n *trieNode, i, depth int, mode uint8, single bool) (
 					err = errDecided
 				}
 			} else {
-				i, err = skipValue(d, i, depth)
+				i, err = e.skip(i, depth)
 			}
 			if err != nil {
 				return 0, err
@@ -243,7 +278,7 @@ func (e *extractor) object(n *trieNode, i, depth int, mode uint8, single bool) (
 			continue
 		}
 		if (k.numeric && mode&modeNum != 0) || (!k.numeric && mode&modeStr != 0) {
-			e.x.markMissing(k.subtree)
+			e.markMissing(k.subtree)
 		}
 	}
 	return i, nil
@@ -285,7 +320,7 @@ func (e *extractor) array(n *trieNode, i, depth int, mode uint8) (int, error) {
 			case elemMode != 0:
 				end, err = e.visit(n, i, depth, elemMode, false)
 			default:
-				end, err = skipValue(d, i, depth)
+				end, err = e.skip(i, depth)
 			}
 			if err != nil {
 				return 0, err
@@ -308,9 +343,47 @@ func (e *extractor) array(n *trieNode, i, depth int, mode uint8) (int, error) {
 	if indexing {
 		for _, k := range n.kids {
 			if k.numeric && (k.index < 0 || k.index >= count) {
-				e.x.markMissing(k.subtree)
+				e.markMissing(k.subtree)
 			}
 		}
 	}
 	return i, nil
+}
+
+// markMissing records that the paths in mask also end on nothing.
+func (e *extractor) markMissing(mask uint64) {
+	e.x.markMissing(mask)
+	if e.early != nil {
+		e.early.wrote(mask)
+	}
+}
+
+// skip returns the index past the value at e.d[i], which no path reads:
+// validated as it is skipped, or jumped over when the extractor is trusted.
+func (e *extractor) skip(i, depth int) (int, error) {
+	if !e.trusted {
+		return skipValue(e.d, i, depth)
+	}
+	end := e.ix.skip(i)
+	if end < 0 {
+		return 0, errAt(len(e.d), "unexpected end of input")
+	}
+	return end, nil
+}
+
+// key scans the object key whose opening quote is e.d[i] and returns the
+// index past it and whether it holds escapes. A trusted extractor still
+// validates keys with escapes, since findKid decodes them.
+func (e *extractor) key(i int) (int, bool, error) {
+	if !e.trusted {
+		return scanString(e.d, i)
+	}
+	end, esc := e.ix.key(i)
+	if end < 0 {
+		return 0, false, errAt(len(e.d), "unterminated string")
+	}
+	if esc {
+		return scanString(e.d, i)
+	}
+	return end, false, nil
 }

@@ -14,7 +14,10 @@ var ErrInvalidDispatch = errors.New("invalid dispatch JSON")
 type Filter struct {
 	q     *query
 	needs []uint64 // per top-level condition: the slots it reads, 0 if it cannot be decided early
-	pool  sync.Pool
+	// readsSelf is true when a top-level condition reads the dispatch as a
+	// whole ({"$type": "object"}), so that MatchTrusted must validate it all.
+	readsSelf bool
+	pool      sync.Pool
 }
 
 // Compile parses criteria, a JSON object in the query language described in
@@ -36,6 +39,7 @@ func Compile(criteria []byte) (*Filter, error) {
 			f.needs[i] = n
 		}
 	}
+	f.readsSelf = readsSelf(q.conds)
 	f.pool.New = func() any { return &evaluator{} }
 	return f, nil
 }
@@ -51,6 +55,35 @@ func Compile(criteria []byte) (*Filter, error) {
 // never true. Callers that must tell the two apart validate separately, as
 // RunFilterTest does.
 func (f *Filter) Match(dispatch []byte) (bool, error) {
+	return f.match(dispatch, false)
+}
+
+// MatchTrusted is Match for a dispatch already known to be valid JSON, such
+// as one the gateway client has already decoded (discordgo unmarshals every
+// payload with encoding/json, which rejects invalid JSON, before handing its
+// raw "d" on).
+//
+// On valid JSON nested at most 128 deep, MatchTrusted gives exactly the
+// answer of Match (duplicate keys included), and never an error. What it
+// drops is the validation of the parts the criteria never read: values under
+// keys no path names are jumped over by counting brackets and finding the
+// closing quotes of strings, without checking their grammar or their
+// nesting depth. The values the criteria do read (those compared,
+// regex-matched or walked by $elemMatch, $all and $not), every object key
+// holding an escape, and the whole dispatch when a top-level operator reads
+// it (as {"$type": "object"} does) are still validated, so an invalid
+// dispatch may get any answer, or an error wrapping ErrInvalidDispatch, but
+// never makes MatchTrusted panic or read out of bounds. Criteria that read
+// nothing ({}) match without looking at the dispatch.
+func (f *Filter) MatchTrusted(dispatch []byte) (bool, error) {
+	if f.q.scope == nil && len(f.q.conds) == 0 {
+		return true, nil
+	}
+	return f.match(dispatch, !f.readsSelf && f.q.scope != nil)
+}
+
+// match is Match, or MatchTrusted when trusted is true.
+func (f *Filter) match(dispatch []byte, trusted bool) (bool, error) {
 	ev := f.pool.Get().(*evaluator)
 	defer f.pool.Put(ev)
 	i := skipWS(dispatch, 0)
@@ -61,7 +94,12 @@ func (f *Filter) Match(dispatch []byte) (bool, error) {
 		x = ev.getExtraction(len(f.q.scope.paths))
 		defer ev.putExtraction(x)
 		ev.early = earlyCheck{ev: ev, conds: f.q.conds, needs: f.needs}
-		e := extractor{d: dispatch, x: x, buf: ev.buf, early: &ev.early}
+		e := extractor{d: dispatch, x: x, buf: ev.buf, early: &ev.early, trusted: trusted}
+		if trusted {
+			ev.index.reset(dispatch)
+			e.ix = &ev.index
+			defer ev.index.reset(nil)
+		}
 		end, err = e.run(f.q.scope.root, i)
 		ev.buf = e.buf
 		if err == errDecided {
@@ -78,7 +116,12 @@ func (f *Filter) Match(dispatch []byte) (bool, error) {
 	}
 	ev.rootVal[0] = dispatch[i:end]
 	self := cset{vals: ev.rootVal[:]}
-	ok := ev.conds(f.q.conds, &self, x)
+	var ok bool
+	if x == nil {
+		ok = ev.conds(f.q.conds, &self, x)
+	} else {
+		ok = ev.topConds(f.q.conds, &self, x)
+	}
 	ev.rootVal[0] = nil
 	return ok, nil
 }
@@ -105,4 +148,45 @@ func condNeeds(c *cond, sc *scope) (uint64, bool) {
 		return 0, false
 	}
 	return 1 << uint(c.path), true
+}
+
+// readsSelf reports whether a condition of cs, or of the $and/$or/$nor
+// inside it, applies to the query's own candidate set rather than a path.
+func readsSelf(cs []cond) bool {
+	for i := range cs {
+		c := &cs[i]
+		switch c.op {
+		case opAnd, opOr, opNor:
+			for _, g := range c.groups {
+				if readsSelf(g) {
+					return true
+				}
+			}
+		default:
+			if c.path < 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// topConds is conds for the top-level query after an extraction with early
+// checks: the conditions the early checks found to hold, on candidates that
+// have not changed since, are not evaluated again.
+func (ev *evaluator) topConds(cs []cond, self *cset, x *extraction) bool {
+	for i := range cs {
+		if ev.early.known(i) {
+			continue
+		}
+		c := &cs[i]
+		set := self
+		if c.path >= 0 {
+			set = &x.sets[c.path]
+		}
+		if !ev.cond(c, set, self, x) {
+			return false
+		}
+	}
+	return true
 }

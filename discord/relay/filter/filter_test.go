@@ -44,6 +44,9 @@ func runCases(t *testing.T, cases []matchCase) {
 			if got != tc.want {
 				t.Fatalf("criteria %s: got %v, want %v", tc.criteria, got, tc.want)
 			}
+			if got, err := f.MatchTrusted([]byte(doc)); got != tc.want || err != nil {
+				t.Fatalf("criteria %s: MatchTrusted = %v, %v; want %v", tc.criteria, got, err, tc.want)
+			}
 		})
 	}
 }

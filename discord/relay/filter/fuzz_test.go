@@ -32,8 +32,12 @@ func FuzzCompile(f *testing.F) {
 		}
 		// Whatever compiles must evaluate without panicking.
 		for _, d := range []string{sampleDoc, `{}`, `[]`, `null`, `{"d":[[[]]]}`} {
-			if _, err := flt.Match([]byte(d)); err != nil {
+			want, err := flt.Match([]byte(d))
+			if err != nil {
 				t.Fatalf("Match(%s): %v", d, err)
+			}
+			if got, err := flt.MatchTrusted([]byte(d)); got != want || err != nil {
+				t.Fatalf("MatchTrusted(%s) = %v, %v; Match %v", d, got, err, want)
 			}
 		}
 		if el := time.Since(start); el > perInputBudget {
@@ -71,6 +75,15 @@ func FuzzMatch(f *testing.F) {
 		}
 		if !valid && ok {
 			t.Fatalf("invalid JSON matched")
+		}
+		// MatchTrusted must survive any input, and agree with Match on
+		// valid input (repeated keys included).
+		trusted, terr := flt.MatchTrusted(dispatch)
+		if terr != nil && !errors.Is(terr, ErrInvalidDispatch) {
+			t.Fatalf("MatchTrusted error %v does not wrap ErrInvalidDispatch", terr)
+		}
+		if valid && depthOf(dispatch) <= maxDocDepth && (trusted != ok || terr != nil) {
+			t.Fatalf("MatchTrusted = %v, %v; Match %v, %v", trusted, terr, ok, err)
 		}
 		if valid && err != nil && !errors.Is(err, errTooDeep) {
 			t.Fatalf("valid JSON rejected: %v", err)

@@ -22,6 +22,19 @@ type trieNode struct {
 	subtree uint64 // slots of every path ending in this subtree
 	strMask uint64 // subtree slots of the non-numeric kids
 	numMask uint64 // subtree slots of the numeric kids
+	// kidBloom has bit keyBit(k.key) set for every kid k: a key whose bit
+	// is clear names no kid (the common case, tested before any string).
+	kidBloom uint64
+}
+
+// keyBit hashes a key (its decoded value) to one of 64 bits from its length
+// and its first and last bytes.
+func keyBit[T string | []byte](k T) uint64 {
+	h := uint(len(k))
+	if len(k) > 0 {
+		h += uint(k[0])*5 + uint(k[len(k)-1])*3
+	}
+	return 1 << (h & 63)
 }
 
 func newTrieNode(key string, slot int) *trieNode {
@@ -73,6 +86,7 @@ func finishNode(n *trieNode) uint64 {
 		m = 1 << uint(n.term)
 	}
 	for _, k := range n.kids {
+		n.kidBloom |= keyBit(k.key)
 		km := finishNode(k)
 		m |= km
 		if k.numeric {

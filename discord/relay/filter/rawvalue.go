@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"bytes"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -188,14 +189,7 @@ func rawStringEquals(raw []byte, esc bool, s string) bool {
 }
 
 // hasEscape reports whether the raw JSON string raw contains a backslash.
-func hasEscape(raw []byte) bool {
-	for _, c := range raw {
-		if c == '\\' {
-			return true
-		}
-	}
-	return false
-}
+func hasEscape(raw []byte) bool { return bytes.IndexByte(raw, '\\') >= 0 }
 
 // forEachElement calls f with each element of the well-formed raw JSON array
 // a, stopping early when f returns false.
