@@ -94,6 +94,13 @@ type ModerationRecord struct {
 	// report's action, keeping an existing suspension over a new silence).
 	// A suspended actor also stops being a follower.
 	Restrict bool
+	// ApplyRestriction makes the store read the decision's actor's
+	// restriction in the same transaction and apply it: when the actor is
+	// suspended nothing is written (the result is Dropped); when it is
+	// silenced, a decision that would pass is held instead, as a silence
+	// under the restriction's report when the record has no report of its
+	// own. Set it when the caller did not read the restriction itself.
+	ApplyRestriction bool
 }
 
 // ModerationResult is what ApplyModeration did.
@@ -101,6 +108,13 @@ type ModerationResult struct {
 	ReportID int64
 	// FollowerRemoved is true when a suspension removed a follower.
 	FollowerRemoved bool
+	// Dropped is true when ApplyRestriction found the actor suspended and
+	// nothing was written.
+	Dropped bool
+	// Silenced is true when ApplyRestriction found the actor silenced.
+	Silenced bool
+	// State is the decision's state as stored.
+	State DecisionState
 }
 
 // ModerationStore is the persistence of inbound moderation. The storage
@@ -219,17 +233,34 @@ func (m *Moderator) Inspect(ctx context.Context, in ap.InboundActivity, doc map[
 	if !ok || !moderatedTypes[typeOf(obj["type"])] {
 		return nil
 	}
-	restriction, restricted, err := m.store.ActorRestriction(ctx, in.Actor)
-	if err != nil {
-		return fmt.Errorf("moderation: %w", err)
-	}
-	if restricted && restriction.Action == moderation.ActionSuspend {
-		// Admitted before the suspension, processed after it.
-		m.log.DebugContext(ctx, "moderation: dropped activity of a suspended actor", "actor", in.Actor, "id", in.ID)
-		return nil
+	eng := m.engine.Load()
+	var restriction ActorRestriction
+	var restricted bool
+	if eng != nil {
+		// The rules count the actor's posts: a suspended actor's post must
+		// not be counted, so its restriction is read before the scan.
+		var err error
+		if restriction, restricted, err = m.store.ActorRestriction(ctx, in.Actor); err != nil {
+			return fmt.Errorf("moderation: %w", err)
+		}
+		if restricted && restriction.Action == moderation.ActionSuspend {
+			m.dropped(ctx, in)
+			return nil
+		}
 	}
 	post, err := moderation.ParsePost(in.Raw)
 	if err != nil {
+		if eng == nil {
+			// An activity of a suspended actor is dropped, not failed.
+			r, ok, rerr := m.store.ActorRestriction(ctx, in.Actor)
+			if rerr != nil {
+				return fmt.Errorf("moderation: %w", rerr)
+			}
+			if ok && r.Action == moderation.ActionSuspend {
+				m.dropped(ctx, in)
+				return nil
+			}
+		}
 		return fmt.Errorf("moderation: %s: %w", in.ID, err)
 	}
 	// Counts and actions concern the actor whose signature was verified.
@@ -243,7 +274,7 @@ func (m *Moderator) Inspect(ctx context.Context, in ap.InboundActivity, doc map[
 	}
 	at = at.UTC()
 	var v moderation.Verdict
-	if eng := m.engine.Load(); eng != nil {
+	if eng != nil {
 		v, err = eng.Moderate(&post, m.store.ModerationHistory(ctx, eng.Rules().MaxWindow()), at)
 		if err != nil {
 			return err
@@ -269,14 +300,22 @@ func (m *Moderator) Inspect(ctx context.Context, in ap.InboundActivity, doc map[
 			rec.Decision.Action, rec.Decision.Ruleset, rec.Decision.ReportID = moderation.ActionSilence, "", restriction.ReportID
 		}
 	}
+	// Without rules nothing was read before: the store applies the
+	// restriction in force in the transaction that writes the decision.
+	rec.ApplyRestriction = eng == nil
 	res, err := m.store.ApplyModeration(ctx, rec)
 	if err != nil {
 		return fmt.Errorf("moderation: apply: %w", err)
 	}
+	if res.Dropped {
+		m.dropped(ctx, in)
+		return nil
+	}
+	restricted = restricted || res.Silenced
 	if rec.Report == nil {
 		if len(v.Hits) > 0 || restricted {
 			m.log.DebugContext(ctx, "moderation: no ruleset triggered", "actor", in.Actor, "post", post.ID,
-				"hits", len(v.Hits), "state", rec.Decision.State)
+				"hits", len(v.Hits), "state", res.State)
 		}
 		return nil
 	}
@@ -287,6 +326,12 @@ func (m *Moderator) Inspect(ctx context.Context, in ap.InboundActivity, doc map[
 		m.notify(ctx, *rec.Report, m.windowOf(v.Ruleset))
 	}
 	return nil
+}
+
+// dropped logs an activity admitted before its actor's suspension and
+// processed after it.
+func (m *Moderator) dropped(ctx context.Context, in ap.InboundActivity) {
+	m.log.DebugContext(ctx, "moderation: dropped activity of a suspended actor", "actor", in.Actor, "id", in.ID)
 }
 
 // windowOf is the window of a ruleset of the current rules (the default when

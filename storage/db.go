@@ -6,6 +6,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -18,7 +19,7 @@ import (
 	"sync"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+	"github.com/mattn/go-sqlite3"
 )
 
 //go:embed migrations/*.sql
@@ -43,6 +44,9 @@ type DB struct {
 	closed      bool
 	closeOnce   sync.Once
 	batcherDone chan struct{}
+
+	// Checkpoints off the write path (checkpoint.go).
+	ckpt *checkpointer
 }
 
 // stmt returns a prepared statement for q on db, preparing it once.
@@ -79,6 +83,35 @@ func (d *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return st.QueryRowContext(ctx, args...)
 }
 
+// connPragmas are the per-connection settings that the DSN cannot carry.
+// Durability is the DSN's (WAL, synchronous=NORMAL). Checkpoints run in the
+// background after every checkpointEvery commits (checkpoint.go); a
+// connection's own checkpoint, which would stall the writer, is only a
+// backstop for a log past 8,000 pages (32 MB at 4 KiB).
+const connPragmas = `PRAGMA wal_autocheckpoint = 8000;`
+
+// connector opens SQLite connections with connPragmas applied, for sql.OpenDB
+// (no driver registered under a name of its own: no process-wide state).
+type connector struct {
+	drv *sqlite3.SQLiteDriver
+	dsn string
+}
+
+func newConnector(dsn string) connector {
+	return connector{dsn: dsn, drv: &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		if _, err := c.Exec(connPragmas, nil); err != nil {
+			return fmt.Errorf("storage: connection settings: %w", err)
+		}
+		return nil
+	}}}
+}
+
+// Connect implements driver.Connector.
+func (c connector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
+
+// Driver implements driver.Connector.
+func (c connector) Driver() driver.Driver { return c.drv }
+
 // Open opens (creating if needed) the SQLite database at path and applies pending
 // migrations.
 func Open(ctx context.Context, path string) (*DB, error) {
@@ -93,22 +126,16 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + abs + "?" + q.Encode()
-	db, err := sql.Open("sqlite3", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("storage: open %s: %w", path, err)
-	}
+	db := sql.OpenDB(newConnector(dsn))
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	wr, err := sql.Open("sqlite3", dsn)
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("storage: open %s: %w", path, err)
-	}
+	wr := sql.OpenDB(newConnector(dsn))
 	wr.SetMaxOpenConns(1)
 	wr.SetMaxIdleConns(1)
 	wr.SetConnMaxIdleTime(0)
 	d := &DB{sql: db, wr: wr, path: abs}
+	d.startCheckpointer()
 	d.startBatcher()
 	if err := d.migrate(ctx); err != nil {
 		d.Close()
@@ -124,6 +151,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // Close closes the database.
 func (d *DB) Close() error {
 	d.stopBatcher()
+	d.stopCheckpointer()
 	for _, cache := range []*sync.Map{&d.readStmts, &d.writeStmts} {
 		cache.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	}

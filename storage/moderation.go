@@ -17,6 +17,30 @@ import (
 
 var _ bridge.ModerationStore = (*DB)(nil)
 
+// Hot statements of inbound moderation, prepared once at Open.
+const (
+	qReplaceHits = `DELETE FROM moderation_hits WHERE actor = ? AND ruleset = ? AND post_id = ?`
+	qPruneHits   = `DELETE FROM moderation_hits WHERE actor = ? AND ruleset = ? AND at < ?`
+	qRecordHit   = `INSERT INTO moderation_hits (actor, ruleset, post_id, term, count, at)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (actor, ruleset, post_id, term) DO UPDATE SET count = count + excluded.count, at = excluded.at`
+	qTallyHits = `SELECT COUNT(DISTINCT post_id), COALESCE(SUM(count), 0), COUNT(DISTINCT term)
+		FROM moderation_hits WHERE actor = ? AND ruleset = ? AND at >= ?`
+	qInsertReport = `INSERT INTO moderation_reports
+		(created_at, actor, post_id, activity_id, ruleset, action, hits, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	qRestrictActor = `INSERT INTO moderated_actors (actor, action, report_id, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (actor) DO UPDATE SET action = excluded.action, report_id = excluded.report_id,
+			created_at = excluded.created_at
+		WHERE moderated_actors.action = 'silence' OR excluded.action = 'suspend'`
+	qRemoveSuspendedFollower = `DELETE FROM followers WHERE actor_iri = ?`
+	qRecordDecision          = `INSERT INTO inbound_moderation
+		(activity_id, post_id, actor, action, ruleset, report_id, state, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (activity_id) DO UPDATE SET post_id = excluded.post_id, actor = excluded.actor,
+			action = excluded.action, ruleset = excluded.ruleset, report_id = excluded.report_id,
+			state = excluded.state, decided_at = excluded.decided_at, released_at = NULL`
+	qActorRestriction = `SELECT action, report_id, created_at FROM moderated_actors WHERE actor = ?`
+)
+
 // history is the database's moderation.History for one call of the engine.
 type history struct {
 	d         *DB
@@ -42,14 +66,14 @@ func (h history) Record(actor, ruleset, postID string, at time.Time, terms []mod
 		_, _ = rand.Read(b[:])
 		postID = "urn:artbridge:anonymous:" + hex.EncodeToString(b[:])
 	}
-	return h.d.inTx(h.ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(h.ctx, `DELETE FROM moderation_hits WHERE actor = ? AND ruleset = ? AND post_id = ?`,
-			actor, ruleset, postID); err != nil {
+	// Group-committed: Record returns once the transaction holding it has
+	// committed, so a Tally that follows sees it.
+	return h.d.batched(h.ctx, func(tx *sql.Tx) error {
+		if _, err := h.d.txExec(h.ctx, tx, qReplaceHits, actor, ruleset, postID); err != nil {
 			return fmt.Errorf("storage: replace moderation hits: %w", err)
 		}
 		if h.retention > 0 {
-			if _, err := tx.ExecContext(h.ctx, `DELETE FROM moderation_hits WHERE actor = ? AND ruleset = ? AND at < ?`,
-				actor, ruleset, ms(at.Add(-h.retention))); err != nil {
+			if _, err := h.d.txExec(h.ctx, tx, qPruneHits, actor, ruleset, ms(at.Add(-h.retention))); err != nil {
 				return fmt.Errorf("storage: prune moderation hits: %w", err)
 			}
 		}
@@ -57,10 +81,7 @@ func (h history) Record(actor, ruleset, postID string, at time.Time, terms []mod
 			if t.Count <= 0 {
 				continue
 			}
-			if _, err := tx.ExecContext(h.ctx, `INSERT INTO moderation_hits (actor, ruleset, post_id, term, count, at)
-				VALUES (?, ?, ?, ?, ?, ?)
-				ON CONFLICT (actor, ruleset, post_id, term) DO UPDATE SET count = count + excluded.count, at = excluded.at`,
-				actor, ruleset, postID, t.Term, t.Count, ms(at)); err != nil {
+			if _, err := h.d.txExec(h.ctx, tx, qRecordHit, actor, ruleset, postID, t.Term, t.Count, ms(at)); err != nil {
 				return fmt.Errorf("storage: record moderation hit: %w", err)
 			}
 		}
@@ -71,9 +92,7 @@ func (h history) Record(actor, ruleset, postID string, at time.Time, terms []mod
 // Tally implements moderation.History.
 func (h history) Tally(actor, ruleset string, since time.Time) (moderation.Tally, error) {
 	var t moderation.Tally
-	err := h.d.sql.QueryRowContext(h.ctx, `SELECT COUNT(DISTINCT post_id), COALESCE(SUM(count), 0), COUNT(DISTINCT term)
-		FROM moderation_hits WHERE actor = ? AND ruleset = ? AND at >= ?`, actor, ruleset, ms(since)).
-		Scan(&t.Posts, &t.Hits, &t.Distinct)
+	err := h.d.queryRow(h.ctx, qTallyHits, actor, ruleset, ms(since)).Scan(&t.Posts, &t.Hits, &t.Distinct)
 	if err != nil {
 		return moderation.Tally{}, fmt.Errorf("storage: tally moderation hits: %w", err)
 	}
@@ -131,11 +150,34 @@ func decodeHits(b []byte) ([]moderation.Hit, error) {
 
 // ApplyModeration writes a report, the actor's restriction (removing a
 // suspended actor from the followers) and the decision on the activity in one
-// transaction. A decision for an activity decided before is replaced.
+// transaction (group-committed with other small writes; it returns once that
+// transaction has committed). A decision for an activity decided before is
+// replaced.
 func (d *DB) ApplyModeration(ctx context.Context, rec bridge.ModerationRecord) (bridge.ModerationResult, error) {
 	var res bridge.ModerationResult
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
+	err := d.batched(ctx, func(tx *sql.Tx) error {
+		res = bridge.ModerationResult{} // run again alone when its batch failed
 		dec := rec.Decision
+		if rec.ApplyRestriction {
+			r, restricted, err := d.txActorRestriction(ctx, tx, dec.Actor)
+			if err != nil {
+				return err
+			}
+			if restricted && r.Action == moderation.ActionSuspend {
+				res.Dropped = true
+				return nil
+			}
+			if restricted {
+				res.Silenced = true
+				if dec.State == bridge.DecisionPassed {
+					dec.State = bridge.DecisionHeld
+					if rec.Report == nil {
+						dec.Action, dec.Ruleset, dec.ReportID = moderation.ActionSilence, "", r.ReportID
+					}
+				}
+			}
+		}
+		res.State = dec.State
 		if r := rec.Report; r != nil {
 			hits, err := encodeHits(r.Hits)
 			if err != nil {
@@ -145,9 +187,7 @@ func (d *DB) ApplyModeration(ctx context.Context, rec bridge.ModerationRecord) (
 			if state == "" {
 				state = bridge.ReportOpen
 			}
-			out, err := tx.ExecContext(ctx, `INSERT INTO moderation_reports
-				(created_at, actor, post_id, activity_id, ruleset, action, hits, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-				ms(r.At), r.Actor, r.PostID, r.ActivityID, r.Ruleset, r.Action.String(), hits, string(state))
+			out, err := d.txExec(ctx, tx, qInsertReport, ms(r.At), r.Actor, r.PostID, r.ActivityID, r.Ruleset, r.Action.String(), hits, string(state))
 			if err != nil {
 				return fmt.Errorf("storage: add moderation report: %w", err)
 			}
@@ -156,7 +196,7 @@ func (d *DB) ApplyModeration(ctx context.Context, rec bridge.ModerationRecord) (
 			}
 			dec.ReportID = res.ReportID
 			if rec.Restrict && r.Action.AppliesToActor() {
-				removed, err := restrictActor(ctx, tx, r.Actor, r.Action, res.ReportID, r.At)
+				removed, err := d.restrictActor(ctx, tx, r.Actor, r.Action, res.ReportID, r.At)
 				if err != nil {
 					return err
 				}
@@ -167,12 +207,7 @@ func (d *DB) ApplyModeration(ctx context.Context, rec bridge.ModerationRecord) (
 		if dec.ReportID != 0 {
 			reportID = dec.ReportID
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO inbound_moderation
-			(activity_id, post_id, actor, action, ruleset, report_id, state, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (activity_id) DO UPDATE SET post_id = excluded.post_id, actor = excluded.actor,
-				action = excluded.action, ruleset = excluded.ruleset, report_id = excluded.report_id,
-				state = excluded.state, decided_at = excluded.decided_at, released_at = NULL`,
-			dec.ActivityID, dec.PostID, dec.Actor, dec.Action.String(), dec.Ruleset, reportID, string(dec.State), ms(dec.At))
+		_, err := d.txExec(ctx, tx, qRecordDecision, dec.ActivityID, dec.PostID, dec.Actor, dec.Action.String(), dec.Ruleset, reportID, string(dec.State), ms(dec.At))
 		if err != nil {
 			return fmt.Errorf("storage: record moderation decision %s: %w", dec.ActivityID, err)
 		}
@@ -183,19 +218,15 @@ func (d *DB) ApplyModeration(ctx context.Context, rec bridge.ModerationRecord) (
 
 // restrictActor silences or suspends an actor (a suspension is never
 // downgraded to a silence) and removes a suspended actor from the followers.
-func restrictActor(ctx context.Context, tx *sql.Tx, actor string, action moderation.Action, reportID int64, at time.Time) (bool, error) {
-	_, err := tx.ExecContext(ctx, `INSERT INTO moderated_actors (actor, action, report_id, created_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (actor) DO UPDATE SET action = excluded.action, report_id = excluded.report_id,
-			created_at = excluded.created_at
-		WHERE moderated_actors.action = 'silence' OR excluded.action = 'suspend'`,
-		actor, action.String(), reportID, ms(at))
+func (d *DB) restrictActor(ctx context.Context, tx *sql.Tx, actor string, action moderation.Action, reportID int64, at time.Time) (bool, error) {
+	_, err := d.txExec(ctx, tx, qRestrictActor, actor, action.String(), reportID, ms(at))
 	if err != nil {
 		return false, fmt.Errorf("storage: restrict actor %s: %w", actor, err)
 	}
 	if action != moderation.ActionSuspend {
 		return false, nil
 	}
-	out, err := tx.ExecContext(ctx, `DELETE FROM followers WHERE actor_iri = ?`, actor)
+	out, err := d.txExec(ctx, tx, qRemoveSuspendedFollower, actor)
 	if err != nil {
 		return false, fmt.Errorf("storage: remove suspended follower %s: %w", actor, err)
 	}
@@ -206,11 +237,20 @@ func restrictActor(ctx context.Context, tx *sql.Tx, actor string, action moderat
 // ActorRestriction returns an actor's silence or suspension; ok is false when
 // it has none.
 func (d *DB) ActorRestriction(ctx context.Context, actor string) (bridge.ActorRestriction, bool, error) {
+	return scanRestriction(actor, d.queryRow(ctx, qActorRestriction, actor))
+}
+
+// txActorRestriction is ActorRestriction inside a write transaction.
+func (d *DB) txActorRestriction(ctx context.Context, tx *sql.Tx, actor string) (bridge.ActorRestriction, bool, error) {
+	return scanRestriction(actor, d.txQueryRow(ctx, tx, qActorRestriction, actor))
+}
+
+// scanRestriction reads one row of moderated_actors.
+func scanRestriction(actor string, row *sql.Row) (bridge.ActorRestriction, bool, error) {
 	r := bridge.ActorRestriction{Actor: actor}
 	var action string
 	var since int64
-	err := d.sql.QueryRowContext(ctx, `SELECT action, report_id, created_at FROM moderated_actors WHERE actor = ?`, actor).
-		Scan(&action, &r.ReportID, &since)
+	err := row.Scan(&action, &r.ReportID, &since)
 	if errors.Is(err, sql.ErrNoRows) {
 		return bridge.ActorRestriction{}, false, nil
 	}
