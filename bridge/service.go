@@ -2,7 +2,6 @@ package bridge
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -366,6 +365,3 @@ func authorise(c Caller, p Post) error {
 func newPostID(t time.Time) string {
 	return fmt.Sprintf("%09s", strconv.FormatInt(t.UnixMilli(), 36)) + ap.NewID()[:10]
 }
-
-// MarshalSubmission encodes a submission for storage.
-func MarshalSubmission(sub Submission) ([]byte, error) { return json.Marshal(sub) }

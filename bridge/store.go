@@ -20,7 +20,6 @@ type Store interface {
 	// number of inboxes queued.
 	TakedownPost(ctx context.Context, postID string, del ap.Activity, extraInboxes []string, now time.Time) (int, error)
 	Post(ctx context.Context, id string) (Post, error)
-	PostByNoteIRI(ctx context.Context, iri string) (Post, error)
 	Posts(ctx context.Context, offset, limit int) ([]Post, error)
 	// ActivityDeliveries lists the deliveries of one activity.
 	ActivityDeliveries(ctx context.Context, activityIRI string) ([]ap.Delivery, error)

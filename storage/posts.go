@@ -180,15 +180,6 @@ func (d *DB) Post(ctx context.Context, id string) (bridge.Post, error) {
 	return p, nil
 }
 
-// PostByNoteIRI returns a post by its Note's IRI.
-func (d *DB) PostByNoteIRI(ctx context.Context, iri string) (bridge.Post, error) {
-	p, err := scanPost(d.queryRow(ctx, `SELECT `+postColumns+` FROM posts WHERE note_iri = ?`, iri))
-	if err != nil {
-		return p, notFound(err, "post "+iri)
-	}
-	return p, nil
-}
-
 // Posts lists posts, newest first.
 func (d *DB) Posts(ctx context.Context, offset, limit int) ([]bridge.Post, error) {
 	rows, err := d.sql.QueryContext(ctx, `SELECT `+postColumns+` FROM posts ORDER BY published DESC, id DESC LIMIT ? OFFSET ?`, limit, offset)

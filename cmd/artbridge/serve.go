@@ -28,12 +28,9 @@ type instance struct {
 	cfg   Config
 	log   *slog.Logger
 	db    *storage.DB
-	key   keyInfo
 	ap    *ap.Service
 	guard netguard.Policy
 }
-
-type keyInfo struct{ generated bool }
 
 // openInstance loads the config, opens the data directory and builds the
 // ActivityPub service (not started).
@@ -85,7 +82,7 @@ func openInstance(ctx context.Context, configPath string, env Env) (*instance, e
 		db.Close()
 		return nil, usageError{err}
 	}
-	return &instance{cfg: cfg, log: log, db: db, key: keyInfo{generated: generated}, ap: svc, guard: guard}, nil
+	return &instance{cfg: cfg, log: log, db: db, ap: svc, guard: guard}, nil
 }
 
 func runServe(ctx context.Context, args []string, env Env) error {
