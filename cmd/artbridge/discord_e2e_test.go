@@ -65,6 +65,23 @@ func (w *discordWorld) waitReady(t *testing.T, ctx context.Context) {
 	}
 }
 
+// serve starts artbridge with this fake Discord configured and waits until the
+// bot is connected.
+func (w *discordWorld) serve(t *testing.T, ctx context.Context, extraDiscordTOML string) *server {
+	t.Helper()
+	s := startServer(t, serverOptions{extraTOML: w.toml(extraDiscordTOML)})
+	w.waitReady(t, ctx)
+	return s
+}
+
+// followedBy makes a fake remote server whose actor "fan" follows s.
+func followedBy(t *testing.T, ctx context.Context, s *server) *aptest.Server {
+	t.Helper()
+	remote := aptest.NewServer(t)
+	follow(t, ctx, s, remote.AddActor("fan"))
+	return remote
+}
+
 // panel waits for the bot's panel in a thread and returns it.
 func (w *discordWorld) panel(t *testing.T, ctx context.Context, thread string, ready func(discordtest.Message) bool) discordtest.Message {
 	t.Helper()
@@ -173,11 +190,8 @@ func TestDiscordSubmissionHappyPathAndDeleteFromDM(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	w := newDiscordWorld(t)
-	s := startServer(t, serverOptions{extraTOML: w.toml("")})
-	w.waitReady(t, ctx)
-	remote := aptest.NewServer(t)
-	fan := remote.AddActor("fan")
-	follow(t, ctx, s, fan)
+	s := w.serve(t, ctx, "")
+	remote := followedBy(t, ctx, s)
 
 	thread, err := w.dc.CreateForumThread(w.forum, artistID, "Harbour at dusk", "Evening light in the old port #watercolour",
 		discordtest.File{Name: "SPOILER_sketch.png", ContentType: "image/png", Data: pngBytes(t, 40, 30), Width: 40, Height: 30},

@@ -45,10 +45,8 @@ func TestDiscordRestartBetweenPanelAndConfirm(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	w := newDiscordWorld(t)
-	s := startServer(t, serverOptions{extraTOML: w.toml("")})
-	w.waitReady(t, ctx)
-	remote := aptest.NewServer(t)
-	follow(t, ctx, s, remote.AddActor("fan"))
+	s := w.serve(t, ctx, "")
+	remote := followedBy(t, ctx, s)
 
 	thread := postArt(t, w, "Before the restart")
 	p := w.panel(t, ctx, thread, nil)
@@ -84,8 +82,7 @@ model = "vision-test"
 timeout = "2s"
 `})
 	w.waitReady(t, ctx)
-	remote := aptest.NewServer(t)
-	follow(t, ctx, s, remote.AddActor("fan"))
+	remote := followedBy(t, ctx, s)
 
 	// Without consent: no request reaches the AI at all, and the post goes out undescribed.
 	thread := postArt(t, w, "No AI please")
@@ -166,8 +163,7 @@ func TestDiscordGatewayDropAndDiscordDownAtStart(t *testing.T) {
 	}
 	w.dc.Up()
 	w.waitReady(t, ctx)
-	remote := aptest.NewServer(t)
-	follow(t, ctx, s, remote.AddActor("fan"))
+	remote := followedBy(t, ctx, s)
 
 	thread := postArt(t, w, "Dropped mid-flow")
 	p := w.panel(t, ctx, thread, nil)
@@ -190,8 +186,7 @@ func TestDiscordHTTPInteractionsEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := newDiscordWorld(t)
-	s := startServer(t, serverOptions{extraTOML: w.toml(`public_key = "` + hex.EncodeToString(pub) + `"`)})
-	w.waitReady(t, ctx)
+	s := w.serve(t, ctx, `public_key = "`+hex.EncodeToString(pub)+`"`)
 	w.dc.SetInteractionsEndpoint(appID, s.BaseURL+"/discord/interactions", priv)
 
 	ping, err := w.dc.Ping(appID)
@@ -336,10 +331,8 @@ func TestDiscordEditAfterPublishSendsUpdateAndLinksOnlyAreExplained(t *testing.T
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	w := newDiscordWorld(t)
-	s := startServer(t, serverOptions{extraTOML: w.toml(`terms_url = "https://club.example/terms"`)})
-	w.waitReady(t, ctx)
-	remote := aptest.NewServer(t)
-	follow(t, ctx, s, remote.AddActor("fan"))
+	s := w.serve(t, ctx, `terms_url = "https://club.example/terms"`)
+	remote := followedBy(t, ctx, s)
 
 	// A post with links but no images gets an explanation, not a panel.
 	linkOnly, err := w.dc.CreateForumThread(w.forum, artistID, "Look", "My art is at https://example.org/gallery/1.png")
@@ -394,8 +387,7 @@ func TestDiscordPendingSubmissionsExpire(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	w := newDiscordWorld(t)
-	s := startServer(t, serverOptions{extraTOML: w.toml(`pending_expiry = "1s"`)})
-	w.waitReady(t, ctx)
+	s := w.serve(t, ctx, `pending_expiry = "1s"`)
 	thread := postArt(t, w, "Too slow")
 	p := w.panel(t, ctx, thread, nil)
 	time.Sleep(1500 * time.Millisecond)
@@ -413,8 +405,7 @@ func TestDiscordOneLiveSubmissionPerThread(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	w := newDiscordWorld(t)
-	startServer(t, serverOptions{extraTOML: w.toml("")})
-	w.waitReady(t, ctx)
+	w.serve(t, ctx, "")
 	thread := postArt(t, w, "Only once")
 	w.panel(t, ctx, thread, nil)
 	ch, _ := w.dc.Channel(thread)
