@@ -534,14 +534,7 @@ func (s *Server) followup(c *call, appID, token string) {
 		return
 	}
 	var body messageBody
-	f := &formErrors{}
-	if !decodeStrict(c.body, &body, f) {
-		c.formError(s, f)
-		return
-	}
-	validateMessage(&body, true, true, f)
-	if !f.empty() {
-		c.formError(s, f)
+	if !c.readMessageBody(s, &body, true, true) {
 		return
 	}
 	s.mu.Lock()
@@ -606,14 +599,7 @@ func (s *Server) webhookMessage(c *call, appID, token, messageID string) {
 		c.reply(s, http.StatusNoContent, nil)
 	case http.MethodPatch:
 		var body messageBody
-		f := &formErrors{}
-		if !decodeStrict(c.body, &body, f) {
-			c.formError(s, f)
-			return
-		}
-		validateMessage(&body, false, false, f)
-		if !f.empty() {
-			c.formError(s, f)
+		if !c.readMessageBody(s, &body, false, false) {
 			return
 		}
 		s.mu.Lock()

@@ -302,14 +302,7 @@ func applyBody(m *Message, b *messageBody) {
 
 func (s *Server) editMessage(c *call, channelID, messageID string) {
 	var body messageBody
-	f := &formErrors{}
-	if !decodeStrict(c.body, &body, f) {
-		c.formError(s, f)
-		return
-	}
-	validateMessage(&body, false, false, f)
-	if !f.empty() {
-		c.formError(s, f)
+	if !c.readMessageBody(s, &body, false, false) {
 		return
 	}
 	s.mu.Lock()
@@ -442,4 +435,20 @@ func wireCommand(cmd *Command) map[string]any {
 		w["guild_id"] = cmd.GuildID
 	}
 	return w
+}
+
+// readMessageBody decodes and validates a message body as Discord does; on a
+// problem it answers the request with the form error and returns false.
+func (c *call) readMessageBody(s *Server, body *messageBody, create, followup bool) bool {
+	f := &formErrors{}
+	if !decodeStrict(c.body, body, f) {
+		c.formError(s, f)
+		return false
+	}
+	validateMessage(body, create, followup, f)
+	if !f.empty() {
+		c.formError(s, f)
+		return false
+	}
+	return true
 }
