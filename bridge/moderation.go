@@ -248,7 +248,7 @@ func (m *Moderator) Inspect(ctx context.Context, in ap.InboundActivity, doc map[
 			return nil
 		}
 	}
-	post, err := moderation.ParsePost(in.Raw)
+	post, err := moderation.PostFromDocument(doc)
 	if err != nil {
 		if eng == nil {
 			// An activity of a suspended actor is dropped, not failed.

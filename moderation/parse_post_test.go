@@ -105,6 +105,8 @@ func TestParsePostShapes(t *testing.T) {
 		{"wrong member types are ignored", `{"type":"Note","content":5,"summary":[1],"published":7}`,
 			func(p Post) bool { return p.Content == "" && p.Summary == "" && p.Published.IsZero() }},
 		{"no type", `{"content":"x"}`, func(p Post) bool { return p.Content == "x" }},
+		{"language maps of the wrong type are ignored", `{"type":"Note","content":"y","contentMap":"x","nameMap":["a"],"language":5}`,
+			func(p Post) bool { return p.Content == "y" && p.Name == "" && p.Languages == nil }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

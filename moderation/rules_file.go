@@ -250,7 +250,8 @@ func asStrings(key string, v any) ([]string, error) {
 	return out, nil
 }
 
-// sortedKeys returns the keys of t in order, for deterministic errors.
+// sortedKeys returns the keys of t in order (deterministic errors, language
+// maps read in a stable order).
 func sortedKeys(t map[string]any) []string {
 	keys := make([]string, 0, len(t))
 	for k := range t {
