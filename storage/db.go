@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/mattn/go-sqlite3"
+
+	"github.com/artbridge/artbridge/bridge"
 )
 
 //go:embed migrations/*.sql
@@ -47,6 +49,11 @@ type DB struct {
 
 	// Checkpoints off the write path (checkpoint.go).
 	ckpt *checkpointer
+
+	// In-memory copies of the tables every inbound request reads
+	// (tablecache.go): blocked domains, and restricted actors by IRI.
+	blocks       *tableCache[map[string]bool]
+	restrictions *tableCache[map[string]bridge.ActorRestriction]
 }
 
 // stmt returns a prepared statement for q on db, preparing it once.
@@ -135,6 +142,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	wr.SetMaxIdleConns(1)
 	wr.SetConnMaxIdleTime(0)
 	d := &DB{sql: db, wr: wr, path: abs}
+	d.blocks = newTableCache("domain_blocks", d.loadDomainBlocks)
+	d.restrictions = newTableCache("moderated_actors", d.loadRestrictions)
 	d.startCheckpointer()
 	d.startBatcher()
 	if err := d.migrate(ctx); err != nil {

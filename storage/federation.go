@@ -409,29 +409,51 @@ func (d *DB) NextDeliveryDue(ctx context.Context) (time.Time, bool, error) {
 }
 
 // IsDomainBlocked reports whether host or one of its parent domains is blocked.
+// It reads the in-memory copy of the blocks (tablecache.go).
 func (d *DB) IsDomainBlocked(ctx context.Context, host string) (bool, error) {
+	blocked, err := d.blocks.get(ctx, d)
+	if err != nil {
+		return false, err
+	}
+	if len(blocked) == 0 {
+		return false, nil
+	}
 	host = strings.ToLower(host)
 	if h, _, ok := strings.Cut(host, ":"); ok {
 		host = h
 	}
-	var candidates []any
 	for h := host; h != ""; {
-		candidates = append(candidates, h)
+		if blocked[h] {
+			return true, nil
+		}
 		_, rest, ok := strings.Cut(h, ".")
 		if !ok {
 			break
 		}
 		h = rest
 	}
-	if len(candidates) == 0 {
-		return false, nil
+	return false, nil
+}
+
+// loadDomainBlocks reads every blocked domain.
+func (d *DB) loadDomainBlocks(ctx context.Context) (map[string]bool, error) {
+	rows, err := d.sql.QueryContext(ctx, `SELECT domain FROM domain_blocks`)
+	if err != nil {
+		return nil, fmt.Errorf("storage: domain blocks: %w", err)
 	}
-	q := `SELECT COUNT(*) FROM domain_blocks WHERE domain IN (?` + strings.Repeat(",?", len(candidates)-1) + `)`
-	var n int
-	if err := d.queryRow(ctx, q, candidates...).Scan(&n); err != nil {
-		return false, fmt.Errorf("storage: domain block lookup: %w", err)
+	defer rows.Close()
+	blocked := map[string]bool{}
+	for rows.Next() {
+		var domain string
+		if err := rows.Scan(&domain); err != nil {
+			return nil, fmt.Errorf("storage: scan domain block: %w", err)
+		}
+		blocked[domain] = true
 	}
-	return n > 0, nil
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: domain blocks: %w", err)
+	}
+	return blocked, nil
 }
 
 // Follower returns one follower.

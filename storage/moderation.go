@@ -213,6 +213,9 @@ func (d *DB) ApplyModeration(ctx context.Context, rec bridge.ModerationRecord) (
 		}
 		return nil
 	})
+	if rec.Restrict {
+		d.restrictions.invalidate()
+	}
 	return res, err
 }
 
@@ -236,8 +239,28 @@ func (d *DB) restrictActor(ctx context.Context, tx *sql.Tx, actor string, action
 
 // ActorRestriction returns an actor's silence or suspension; ok is false when
 // it has none.
+// It reads the in-memory copy of the restrictions (tablecache.go); inside a
+// write transaction, txActorRestriction reads the table itself.
 func (d *DB) ActorRestriction(ctx context.Context, actor string) (bridge.ActorRestriction, bool, error) {
-	return scanRestriction(actor, d.queryRow(ctx, qActorRestriction, actor))
+	all, err := d.restrictions.get(ctx, d)
+	if err != nil {
+		return bridge.ActorRestriction{}, false, err
+	}
+	r, ok := all[actor]
+	return r, ok, nil
+}
+
+// loadRestrictions reads every silenced and suspended actor.
+func (d *DB) loadRestrictions(ctx context.Context) (map[string]bridge.ActorRestriction, error) {
+	list, err := d.RestrictedActors(ctx)
+	if err != nil {
+		return nil, err
+	}
+	all := make(map[string]bridge.ActorRestriction, len(list))
+	for _, r := range list {
+		all[r.Actor] = r
+	}
+	return all, nil
 }
 
 // txActorRestriction is ActorRestriction inside a write transaction.
@@ -378,6 +401,7 @@ func (d *DB) LiftRestriction(ctx context.Context, actor string, at time.Time) (i
 		released = int(n)
 		return nil
 	})
+	d.restrictions.invalidate()
 	return released, err
 }
 
@@ -429,6 +453,7 @@ func (d *DB) ImportDomainBlocks(ctx context.Context, blocks []DomainBlock, sourc
 		}
 		return nil
 	})
+	d.blocks.invalidate()
 	if err != nil {
 		return 0, err
 	}

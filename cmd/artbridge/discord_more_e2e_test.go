@@ -287,21 +287,26 @@ func TestTwoBridgesAgainstTwoDiscordServers(t *testing.T) {
 		}
 	}
 	// Fake Discords number their objects alike, so compare contents, not IDs:
-	// each thread's acknowledgement links its own bridge's post only.
+	// each thread's acknowledgement links its own bridge's post only. The
+	// acknowledgement is posted after the Create is queued, so it may still
+	// be on its way when the Create has arrived.
 	for _, c := range []struct {
 		w            *discordWorld
 		thread       string
 		own, foreign string
 	}{{a, ta, sa.BaseURL, sb.BaseURL}, {b, tb, sb.BaseURL, sa.BaseURL}} {
-		acked := false
+		waitUntil(t, "the acknowledgement in thread "+c.thread, 10*time.Second, func() bool {
+			for _, m := range c.w.dc.Messages(c.thread) {
+				if strings.Contains(m.Content, c.own+"/notes/") {
+					return true
+				}
+			}
+			return false
+		})
 		for _, m := range c.w.dc.Messages(c.thread) {
 			if strings.Contains(m.Content, c.foreign) {
 				t.Fatalf("a message of the other bridge reached this server: %q", m.Content)
 			}
-			acked = acked || strings.Contains(m.Content, c.own+"/notes/")
-		}
-		if !acked {
-			t.Fatalf("thread %s has no acknowledgement from its own bridge", c.thread)
 		}
 	}
 }

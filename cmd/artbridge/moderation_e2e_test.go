@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/artbridge/artbridge/ap/aptest"
+	"github.com/artbridge/artbridge/storage"
 )
 
 const suspendRules = `
@@ -125,6 +126,9 @@ func TestModerationSuspendEndToEnd(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "lifted the suspend of "+bob.IRI()) || !strings.Contains(out, "follow again") {
 		t.Fatalf("moderation undo (exit %d):\n%s", code, out)
 	}
+	// A running server sees a change made from the command line within
+	// storage.CacheRecheck.
+	time.Sleep(2 * storage.CacheRecheck)
 	r4, err := bob.Reply(ctx, noteIRI, "sorry, it is lovely")
 	if err != nil {
 		t.Fatal(err)
