@@ -183,7 +183,12 @@ type inboundItem struct {
 	doc map[string]any
 }
 
-const inboundWorkers = 16
+// inboundWorkers is how many activities are handled at once. Handling is
+// mostly waiting for group commits (an interaction, a moderation decision,
+// the processed mark: three in a row), so more workers than cores keep the
+// cores busy and make each commit carry more writes; 16 left a steady load
+// waiting on the writer, 48 keeps up with what the inbox accepts.
+const inboundWorkers = 48
 
 func newInboundProcessor(s *Service) *inboundProcessor {
 	return &inboundProcessor{s: s, queue: make(chan inboundItem, 4096)}

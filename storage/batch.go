@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"time"
 )
 
 // Group commit: small writes on the hot paths (an inbound activity stored
@@ -14,29 +13,21 @@ import (
 // and its hits, an activity marked processed) are queued to one goroutine that
 // runs up to maxBatch of them in a single transaction. Before running a batch
 // it yields the processor a few times (runtime.Gosched, no sleep) while more
-// writes keep arriving, and when several arrived together it waits a fraction
-// of a millisecond for the rest (lingerFor): writers get to queue theirs,
-// which makes batches several times larger under load and costs nothing when
-// idle. If any of them fails, the transaction is rolled back and each is run
-// again in a transaction of its own, so one bad write never undoes the others.
-// A caller returns only after the transaction holding its write has
-// committed, so durability is unchanged; what is saved is the per-transaction
-// cost, which dominates small writes in SQLite.
+// writes keep arriving: writers that are runnable get to queue theirs, which
+// makes batches several times larger under load and costs nothing when idle.
+// (A timed wait for more writes was tried: Go sleeps at least about a
+// millisecond here, which left the cores idle, and spinning until a deadline
+// measured no better than the yields alone.) If any of them fails, the
+// transaction is rolled back and each is run again in a transaction of its
+// own, so one bad write never undoes the others. A caller returns only after
+// the transaction holding its write has committed, so durability is
+// unchanged; what is saved is the per-transaction cost, which dominates small
+// writes in SQLite.
 
 const maxBatch = 256
 
 // maxLinger is how many times the batcher yields to let more writes queue.
 const maxLinger = 3
-
-// When the yields found several writes arriving together but fewer than
-// lingerBelow, the writers are busy (verifying a signature, parsing) and more
-// are on their way: the batcher then waits lingerFor once and takes what
-// came. Under a steady inbound load this cuts the commits about threefold for
-// 0.2 ms more latency per write; a write that arrives alone never waits.
-const (
-	lingerBelow = 16
-	lingerFor   = 200 * time.Microsecond
-)
 
 type batchJob struct {
 	ctx  context.Context
@@ -63,10 +54,6 @@ func (d *DB) startBatcher() {
 					break
 				}
 				runtime.Gosched()
-			}
-			if len(batch) > 1 && len(batch) < lingerBelow {
-				time.Sleep(lingerFor)
-				batch = d.drainJobs(batch)
 			}
 			d.runBatch(batch)
 		}
