@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -296,17 +297,22 @@ func (d *DB) RecordObjectFetch(ctx context.Context, objectIRI, actorIRI string, 
 }
 
 // ClaimDeliveries returns queued deliveries due at now, skipping those in exclude
-// (already in flight in this process).
+// (already in flight in this process). The exclusions go in as one JSON array,
+// so the statement is prepared once and rows in flight are skipped before
+// their payload is read.
 func (d *DB) ClaimDeliveries(ctx context.Context, now time.Time, limit int, exclude []int64) ([]ap.Delivery, error) {
-	skip := make(map[int64]bool, len(exclude))
-	for _, id := range exclude {
-		skip[id] = true
+	ids, err := json.Marshal(exclude)
+	if err != nil {
+		return nil, fmt.Errorf("storage: claim deliveries: %w", err)
 	}
-	rows, err := d.sql.QueryContext(ctx, `SELECT d.id, d.activity_iri, d.inbox, d.host, d.attempts, d.next_attempt,
-			d.last_status, d.last_error, d.created_at, a.json
-		FROM deliveries d JOIN activities a ON a.iri = d.activity_iri
-		WHERE d.state = 'queued' AND d.next_attempt <= ?
-		ORDER BY d.next_attempt, d.id LIMIT ?`, ms(now), limit+len(exclude))
+	if exclude == nil {
+		ids = []byte("[]")
+	}
+	st, err := stmt(ctx, &d.readStmts, d.sql, qClaimDeliveries)
+	if err != nil {
+		return nil, fmt.Errorf("storage: claim deliveries: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, ms(now), string(ids), limit)
 	if err != nil {
 		return nil, fmt.Errorf("storage: claim deliveries: %w", err)
 	}
@@ -319,9 +325,6 @@ func (d *DB) ClaimDeliveries(ctx context.Context, now time.Time, limit int, excl
 			&dl.LastStatus, &dl.LastError, &created, &dl.Payload); err != nil {
 			return nil, fmt.Errorf("storage: scan delivery: %w", err)
 		}
-		if skip[dl.ID] || len(out) >= limit {
-			continue
-		}
 		dl.State = ap.DeliveryQueued
 		dl.NextAttempt = fromMS(next)
 		dl.CreatedAt = fromMS(created)
@@ -329,6 +332,13 @@ func (d *DB) ClaimDeliveries(ctx context.Context, now time.Time, limit int, excl
 	}
 	return out, rows.Err()
 }
+
+const qClaimDeliveries = `SELECT d.id, d.activity_iri, d.inbox, d.host, d.attempts, d.next_attempt,
+		d.last_status, d.last_error, d.created_at, a.json
+	FROM deliveries d JOIN activities a ON a.iri = d.activity_iri
+	WHERE d.state = 'queued' AND d.next_attempt <= ?
+		AND d.id NOT IN (SELECT value FROM json_each(?))
+	ORDER BY d.next_attempt, d.id LIMIT ?`
 
 // FinishDelivery writes the outcome of an attempt. A delivery cancelled while it
 // was in flight (a takedown) that nevertheless reached its inbox is recorded as

@@ -82,6 +82,7 @@ func BenchmarkFanOut1000(b *testing.B) {
 	}
 	stored.Alt = "A test image."
 	b.ResetTimer()
+	cpu0 := processCPU(b)
 	for range b.N {
 		p, err := a.bridge.Publish(ctx, bridge.Artist{ID: "bench"}, bridge.Submission{Text: "Benchmark #art", Images: []bridge.Image{stored}})
 		if err != nil {
@@ -91,7 +92,11 @@ func BenchmarkFanOut1000(b *testing.B) {
 			b.Fatalf("reached %d: %v", got, err)
 		}
 	}
+	cpu := processCPU(b) - cpu0
 	b.ReportMetric(float64(b.Elapsed().Seconds())/float64(b.N), "s/fanout")
+	// Server and fake receivers together: CPU per fan-out and cores kept busy.
+	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/fanout")
+	b.ReportMetric(cpu.Seconds()/b.Elapsed().Seconds(), "cores")
 }
 
 // BenchmarkInboxSignedActivities measures pre-signed Create(Note) replies
