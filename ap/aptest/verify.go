@@ -1,7 +1,6 @@
 package aptest
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -124,13 +123,10 @@ func (s *Server) verifyRequest(ctx context.Context, r *http.Request, body []byte
 		return reject(res, ReasonDate, "%v", err)
 	}
 	if post {
-		dec := json.NewDecoder(bytes.NewReader(body))
+		// Unmarshal refuses trailing data after the object, as Mastodon does.
 		var act map[string]any
-		if err := dec.Decode(&act); err != nil || act == nil {
+		if err := json.Unmarshal(body, &act); err != nil || act == nil {
 			return reject(res, ReasonBadJSON, "body is not a JSON object: %v", err)
-		}
-		if dec.More() {
-			return reject(res, ReasonBadJSON, "trailing data after the JSON object")
 		}
 		res.activity = act
 		res.actor = idOf(act["actor"])
