@@ -96,6 +96,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer inst.db.Close()
+	tuneGC(env.Getenv)
 	return inst.serve(ctx, env)
 }
 

@@ -1,0 +1,39 @@
+package main
+
+import (
+	"runtime/debug"
+	"testing"
+)
+
+// TestTuneGCLeavesOperatorSettings checks the serve defaults and that GOGC
+// and GOMEMLIMIT from the environment are left alone. It changes process-wide
+// settings, so it restores them and does not run in parallel.
+func TestTuneGCLeavesOperatorSettings(t *testing.T) {
+	prevPercent := debug.SetGCPercent(100)
+	prevLimit := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() {
+		debug.SetGCPercent(prevPercent)
+		debug.SetMemoryLimit(prevLimit)
+	})
+	const unlimited = int64(1<<63 - 1)
+
+	debug.SetGCPercent(100)
+	debug.SetMemoryLimit(unlimited)
+	tuneGC(func(string) string { return "" })
+	if got := debug.SetGCPercent(100); got != serveGCPercent {
+		t.Errorf("GC percent %d, want %d", got, serveGCPercent)
+	}
+	if got := debug.SetMemoryLimit(-1); got != serveMemoryLimit {
+		t.Errorf("memory limit %d, want %d", got, serveMemoryLimit)
+	}
+
+	debug.SetGCPercent(100)
+	debug.SetMemoryLimit(unlimited)
+	tuneGC(func(k string) string { return map[string]string{"GOGC": "50", "GOMEMLIMIT": "1GiB"}[k] })
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("GOGC set by the operator was overridden: %d", got)
+	}
+	if got := debug.SetMemoryLimit(-1); got != unlimited {
+		t.Errorf("GOMEMLIMIT set by the operator was overridden: %d", got)
+	}
+}
