@@ -147,6 +147,7 @@ func (d *DB) runBatch(batch []batchJob) {
 // of the hot ones (preparing inside the transaction would need a second
 // connection, and the writer has one).
 func (d *DB) txExec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	ctx = short(ctx)
 	if st, ok := d.writeStmts.Load(q); ok {
 		return tx.StmtContext(ctx, st.(*sql.Stmt)).ExecContext(ctx, args...)
 	}
@@ -155,6 +156,7 @@ func (d *DB) txExec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql
 
 // txQueryRow runs a one-row read inside tx, like txExec.
 func (d *DB) txQueryRow(ctx context.Context, tx *sql.Tx, q string, args ...any) *sql.Row {
+	ctx = short(ctx)
 	if st, ok := d.writeStmts.Load(q); ok {
 		return tx.StmtContext(ctx, st.(*sql.Stmt)).QueryRowContext(ctx, args...)
 	}
@@ -164,7 +166,8 @@ func (d *DB) txQueryRow(ctx context.Context, tx *sql.Tx, q string, args ...any) 
 // prepareHot prepares the statements of the group-committed writes.
 func (d *DB) prepareHot(ctx context.Context) error {
 	for _, q := range []string{qInsertInbound, qMarkInbound, qInsertInteraction,
-		qReplaceHits, qPruneHits, qRecordHit, qInsertReport, qRestrictActor, qRemoveSuspendedFollower, qRecordDecision, qActorRestriction} {
+		qReplaceHits, qPruneHits, qRecordHit, qInsertReport, qRestrictActor, qRemoveSuspendedFollower, qRecordDecision, qActorRestriction,
+		qDeliveryToFinish, qPostponeDelivery, qFinishDelivery} {
 		if _, err := stmt(ctx, &d.writeStmts, d.wr, q); err != nil {
 			return fmt.Errorf("storage: prepare: %w", err)
 		}

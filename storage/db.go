@@ -72,13 +72,22 @@ func stmt(ctx context.Context, cache *sync.Map, db *sql.DB, q string) (*sql.Stmt
 	return st, nil
 }
 
+// short detaches a short statement of the hot paths from the caller's
+// cancellation. Given a context that can be cancelled, go-sqlite3 runs every
+// step of a statement on a goroutine of its own (so that it can interrupt it)
+// and database/sql starts another to watch the context: together they cost
+// more than an indexed one-row statement, which is bounded by the busy
+// timeout anyway. Long statements (listings, imports, backups) keep the
+// caller's context.
+func short(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
+
 // exec runs a write statement through the writer connection, prepared once.
 func (d *DB) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	st, err := stmt(ctx, &d.writeStmts, d.wr, q)
 	if err != nil {
 		return nil, err
 	}
-	return st.ExecContext(ctx, args...)
+	return st.ExecContext(short(ctx), args...)
 }
 
 // queryRow runs a one-row read, prepared once.
@@ -87,7 +96,7 @@ func (d *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	if err != nil {
 		return d.sql.QueryRowContext(ctx, q, args...) // reports the same error through Scan
 	}
-	return st.QueryRowContext(ctx, args...)
+	return st.QueryRowContext(short(ctx), args...)
 }
 
 // connPragmas are the per-connection settings that the DSN cannot carry.

@@ -312,7 +312,7 @@ func (d *DB) ClaimDeliveries(ctx context.Context, now time.Time, limit int, excl
 	if err != nil {
 		return nil, fmt.Errorf("storage: claim deliveries: %w", err)
 	}
-	rows, err := st.QueryContext(ctx, ms(now), string(ids), limit)
+	rows, err := st.QueryContext(short(ctx), ms(now), string(ids), limit)
 	if err != nil {
 		return nil, fmt.Errorf("storage: claim deliveries: %w", err)
 	}
@@ -349,7 +349,7 @@ func (d *DB) FinishDelivery(ctx context.Context, o ap.DeliveryOutcome) error {
 		var state string
 		var reached int
 		var inbox, activityIRI string
-		err := tx.QueryRowContext(ctx, `SELECT state, reached, inbox, activity_iri FROM deliveries WHERE id = ?`, o.ID).
+		err := d.txQueryRow(ctx, tx, qDeliveryToFinish, o.ID).
 			Scan(&state, &reached, &inbox, &activityIRI)
 		if err != nil {
 			return notFound(err, "delivery")
@@ -369,16 +369,13 @@ func (d *DB) FinishDelivery(ctx context.Context, o ap.DeliveryOutcome) error {
 			return nil // already final
 		}
 		if o.NotAttempted {
-			_, err = tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt = ? WHERE id = ? AND state = 'queued'`,
-				ms(o.NextAttempt), o.ID)
+			_, err = d.txExec(ctx, tx, qPostponeDelivery, ms(o.NextAttempt), o.ID)
 			if err != nil {
 				return fmt.Errorf("storage: postpone delivery %d: %w", o.ID, err)
 			}
 			return nil
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE deliveries SET state = ?, attempts = attempts + 1, next_attempt = ?,
-			last_status = ?, last_error = ?, delivered_at = ?, reached = ? WHERE id = ?`,
-			newState, ms(o.NextAttempt), o.Status, o.Error, deliveredAt, reached, o.ID)
+		_, err = d.txExec(ctx, tx, qFinishDelivery, newState, ms(o.NextAttempt), o.Status, o.Error, deliveredAt, reached, o.ID)
 		if err != nil {
 			return fmt.Errorf("storage: finish delivery %d: %w", o.ID, err)
 		}
@@ -388,6 +385,14 @@ func (d *DB) FinishDelivery(ctx context.Context, o ap.DeliveryOutcome) error {
 		return nil
 	})
 }
+
+// Statements of FinishDelivery, prepared at Open (prepareHot).
+const (
+	qDeliveryToFinish = `SELECT state, reached, inbox, activity_iri FROM deliveries WHERE id = ?`
+	qPostponeDelivery = `UPDATE deliveries SET next_attempt = ? WHERE id = ? AND state = 'queued'`
+	qFinishDelivery   = `UPDATE deliveries SET state = ?, attempts = attempts + 1, next_attempt = ?,
+		last_status = ?, last_error = ?, delivered_at = ?, reached = ? WHERE id = ?`
+)
 
 // queueLateDelete queues the Delete of the object behind activityIRI to inbox,
 // when that object has been deleted.
