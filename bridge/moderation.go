@@ -75,11 +75,14 @@ type InboundDecision struct {
 	ActivityID string
 	PostID     string
 	Actor      string
-	Action     moderation.Action
-	Ruleset    string
-	ReportID   int64 // 0 when no report
-	State      DecisionState
-	At         time.Time
+	// InReplyTo is the Note of ours a Create answers ("" for anything else):
+	// the Forwarder sends such replies into the post's Discord thread.
+	InReplyTo string
+	Action    moderation.Action
+	Ruleset   string
+	ReportID  int64 // 0 when no report
+	State     DecisionState
+	At        time.Time
 }
 
 // ModerationRecord is what Inspect writes in one transaction.
@@ -226,6 +229,13 @@ func (m *Moderator) Admit(ctx context.Context, actorIRI string) (bool, error) {
 // Inspect runs a Create or Update of a Note, Question or Article through the
 // rules and applies the verdict; other activities are ignored.
 func (m *Moderator) Inspect(ctx context.Context, in ap.InboundActivity, doc map[string]any) error {
+	return m.InspectReply(ctx, in, doc, "")
+}
+
+// InspectReply is Inspect for an activity that may answer one of our Notes:
+// inReplyTo, when not empty, is recorded with the decision on a Create, for
+// the Forwarder.
+func (m *Moderator) InspectReply(ctx context.Context, in ap.InboundActivity, doc map[string]any, inReplyTo string) error {
 	if in.Type != "Create" && in.Type != "Update" {
 		return nil
 	}
@@ -284,6 +294,9 @@ func (m *Moderator) Inspect(ctx context.Context, in ap.InboundActivity, doc map[
 		ActivityID: in.ID, PostID: post.ID, Actor: in.Actor, Action: v.Action, Ruleset: v.Ruleset,
 		State: DecisionPassed, At: at,
 	}}
+	if in.Type == "Create" {
+		rec.Decision.InReplyTo = inReplyTo
+	}
 	if v.Ruleset != "" {
 		rec.Report = &ModerationReport{At: at, Actor: in.Actor, PostID: post.ID, ActivityID: in.ID,
 			Ruleset: v.Ruleset, Action: v.Action, Hits: v.Hits, State: ReportOpen}

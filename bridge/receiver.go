@@ -34,17 +34,38 @@ func (s *Service) Receive(ctx context.Context, in ap.InboundActivity, doc map[st
 		if !ok {
 			return nil
 		}
-		if target := iriOf(obj["inReplyTo"]); s.isOurNote(target) {
+		target := iriOf(obj["inReplyTo"])
+		if !s.isOurNote(target) {
+			target = ""
+		}
+		if target != "" {
 			if err := s.store.RecordInteraction(ctx, Interaction{NoteIRI: target, ActorIRI: in.Actor, Kind: "reply", ActivityID: in.ID, At: in.ReceivedAt}); err != nil {
 				return err
 			}
 		}
-		if s.moderator != nil {
-			return s.moderator.Inspect(ctx, in, doc)
+		if s.moderator == nil {
+			return nil
+		}
+		if err := s.moderator.InspectReply(ctx, in, doc, target); err != nil {
+			return err
+		}
+		if target != "" && in.Type == "Create" && s.forwarder != nil {
+			s.forwarder.Wake()
+		}
+	case "Delete":
+		// A reply deleted by its author leaves the Discord thread too.
+		if s.forwarder != nil {
+			if replyID := iriOf(doc["object"]); replyID != "" && replyID != in.Actor {
+				return s.forwarder.Withdraw(ctx, in.Actor, replyID)
+			}
 		}
 	}
 	return nil
 }
+
+// SetForwarder makes replies to our posts reach their Discord threads; call
+// it before the server starts.
+func (s *Service) SetForwarder(f *Forwarder) { s.forwarder = f }
 
 func (s *Service) isOurNote(iri string) bool {
 	return iri != "" && strings.HasPrefix(iri, s.ap.NoteIRI(""))

@@ -34,6 +34,7 @@ type Service struct {
 
 	// moderator checks what the Fediverse sends (nil: no rules).
 	moderator *Moderator
+	forwarder *Forwarder // nil without Discord
 }
 
 // SetModerator installs the inbound moderation pipeline (before serving).

@@ -66,6 +66,13 @@ func (b *Bot) SendMessage(ctx context.Context, channelID, text string) (string, 
 	return m.ID, nil
 }
 
+// IsGone reports whether err is Discord saying that the channel, thread or
+// message an operation named no longer exists (404): trying again is useless.
+func IsGone(err error) bool {
+	var rest *discordgo.RESTError
+	return errors.As(err, &rest) && rest.Response != nil && rest.Response.StatusCode == http.StatusNotFound
+}
+
 // DeleteMessage deletes a message.
 func (b *Bot) DeleteMessage(ctx context.Context, channelID, messageID string) error {
 	if err := b.session.ChannelMessageDelete(channelID, messageID, discordgo.WithContext(ctx)); err != nil {

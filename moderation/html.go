@@ -72,3 +72,9 @@ func inlineElement(a atom.Atom) bool {
 	}
 	return false
 }
+
+// PlainText returns the text of an HTML fragment as htmlToText reads it for
+// matching: tags dropped, entities decoded, a newline where a block element
+// or <br> separates words. It is for showing a post's text where HTML is not
+// rendered (a Discord message).
+func PlainText(s string) string { return string(htmlToText(nil, s)) }

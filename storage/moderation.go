@@ -34,10 +34,12 @@ const (
 		WHERE moderated_actors.action = 'silence' OR excluded.action = 'suspend'`
 	qRemoveSuspendedFollower = `DELETE FROM followers WHERE actor_iri = ?`
 	qRecordDecision          = `INSERT INTO inbound_moderation
-		(activity_id, post_id, actor, action, ruleset, report_id, state, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		(activity_id, post_id, actor, action, ruleset, report_id, state, decided_at, in_reply_to)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (activity_id) DO UPDATE SET post_id = excluded.post_id, actor = excluded.actor,
 			action = excluded.action, ruleset = excluded.ruleset, report_id = excluded.report_id,
-			state = excluded.state, decided_at = excluded.decided_at, released_at = NULL`
+			state = excluded.state, decided_at = excluded.decided_at, released_at = NULL,
+			in_reply_to = excluded.in_reply_to`
 	qActorRestriction = `SELECT action, report_id, created_at FROM moderated_actors WHERE actor = ?`
 )
 
@@ -207,7 +209,7 @@ func (d *DB) ApplyModeration(ctx context.Context, rec bridge.ModerationRecord) (
 		if dec.ReportID != 0 {
 			reportID = dec.ReportID
 		}
-		_, err := d.txExec(ctx, tx, qRecordDecision, dec.ActivityID, dec.PostID, dec.Actor, dec.Action.String(), dec.Ruleset, reportID, string(dec.State), ms(dec.At))
+		_, err := d.txExec(ctx, tx, qRecordDecision, dec.ActivityID, dec.PostID, dec.Actor, dec.Action.String(), dec.Ruleset, reportID, string(dec.State), ms(dec.At), dec.InReplyTo)
 		if err != nil {
 			return fmt.Errorf("storage: record moderation decision %s: %w", dec.ActivityID, err)
 		}

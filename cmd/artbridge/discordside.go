@@ -19,6 +19,8 @@ import (
 type discordSide struct {
 	bot  *discord.Bot
 	flow *bridge.Flow
+	// forwarder sends replies from the Fediverse into the posts' threads.
+	forwarder *bridge.Forwarder
 }
 
 // parseDays reads a Go duration, also accepting whole days like "7d".
@@ -97,7 +99,9 @@ func newDiscordSide(inst *instance, b *bridge.Service) (*discordSide, error) {
 		return nil, usageError{err}
 	}
 	flow.SetNotifier(bot)
-	return &discordSide{bot: bot, flow: flow}, nil
+	fwd := bridge.NewForwarder(b, inst.db, bot)
+	b.SetForwarder(fwd)
+	return &discordSide{bot: bot, flow: flow, forwarder: fwd}, nil
 }
 
 func (d *discordSide) start(ctx context.Context) error {
@@ -105,6 +109,7 @@ func (d *discordSide) start(ctx context.Context) error {
 		return nil
 	}
 	d.flow.Start(ctx)
+	d.forwarder.Start(ctx)
 	return d.bot.Start(ctx)
 }
 
@@ -112,7 +117,7 @@ func (d *discordSide) close(ctx context.Context) error {
 	if d == nil {
 		return nil
 	}
-	return errors.Join(d.bot.Close(ctx), d.flow.Close(ctx))
+	return errors.Join(d.forwarder.Close(ctx), d.bot.Close(ctx), d.flow.Close(ctx))
 }
 
 // mount adds the HTTP interactions endpoint when a public key is configured.
