@@ -164,7 +164,9 @@ func (f *Forwarder) Close(ctx context.Context) error {
 	}
 }
 
-// forwardDue handles one batch of due replies and returns its size.
+// forwardDue handles one batch of due replies and returns how many it
+// recorded: a full batch means more may be due; an error stops at once (the
+// ticker tries again), so a failing database is not hammered.
 func (f *Forwarder) forwardDue(ctx context.Context) int {
 	now := f.svc.now()
 	due, err := f.store.RepliesToForward(ctx, now, forwardBatch)
@@ -183,7 +185,7 @@ func (f *Forwarder) forwardDue(ctx context.Context) int {
 		recorded, err := f.store.FinishForward(wctx, o)
 		if err != nil {
 			f.log.ErrorContext(ctx, "record forwarded reply", "activity", r.ActivityID, "err", err)
-			continue
+			return 0
 		}
 		if !recorded && o.State == ForwardSent {
 			// Its author deleted it while it was being sent.

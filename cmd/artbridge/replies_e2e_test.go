@@ -89,6 +89,17 @@ func TestRepliesReachTheDiscordThread(t *testing.T) {
 		}
 	}
 
+	// Discord failing: the reply is kept and its next attempt scheduled.
+	w.dc.FailRequests("POST", "/channels/"+thread+"/messages", 1, 500)
+	rf, err := fan.Reply(ctx, noteIRI, "<p>Try again later</p>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the failed forward scheduled again", 20*time.Second, func() bool {
+		return queryInt(t, s.DataDir, `SELECT COUNT(*) FROM inbound_moderation WHERE activity_id = ? AND forward_state = ''
+			AND forward_attempts = 1 AND forward_error LIKE '%500%' AND forward_next > ?`, rf["id"], time.Now().UnixMilli()) == 1
+	})
+
 	// The author's content warning: behind a spoiler.
 	if _, err := fan.Reply(ctx, noteIRI, "<p>The twist at the harbour</p>", aptest.WithContentWarning("story details")); err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package discordtest
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -96,6 +97,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	if !tokenRoute && c.bot == nil {
 		c.fail(s, http.StatusUnauthorized, 0, "401: Unauthorized")
+		return
+	}
+	if limited != nil && limited.status != 0 {
+		c.fail(s, limited.status, 0, fmt.Sprintf("%d: scripted failure", limited.status))
 		return
 	}
 	if limited != nil {

@@ -197,6 +197,7 @@ type rateLimit struct {
 	prefix     string
 	remaining  int
 	retryAfter time.Duration
+	status     int // not 0: answer this status instead of a 429 (FailRequests)
 }
 
 // RateLimit makes the next n requests whose method matches (empty: any) and
@@ -206,6 +207,15 @@ func (s *Server) RateLimit(method, routePrefix string, n int, retryAfter time.Du
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rateLimits = append(s.rateLimits, &rateLimit{method: method, prefix: routePrefix, remaining: n, retryAfter: retryAfter})
+}
+
+// FailRequests makes the next n requests whose method matches (empty: any)
+// and whose route starts with routePrefix answer status (a 5xx, say) with a
+// Discord error body, as during an outage of one of its services.
+func (s *Server) FailRequests(method, routePrefix string, n, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rateLimits = append(s.rateLimits, &rateLimit{method: method, prefix: routePrefix, remaining: n, status: status})
 }
 
 // Requests returns every request received so far.
