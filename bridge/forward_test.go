@@ -100,3 +100,33 @@ func TestHandleOf(t *testing.T) {
 		}
 	}
 }
+
+// FuzzReplyMessage renders hostile replies: the message stays within
+// Discord's 2,000 characters, is valid UTF-8, and the reply's text can
+// neither close the spoiler early nor ping anyone.
+func FuzzReplyMessage(f *testing.F) {
+	f.Add("<p>hello</p>", "", false)
+	f.Add("||escape|| @everyone <@123> `code` ***", "cw ||", true)
+	f.Add("\xff\xfe<script>alert(1)</script>"+strings.Repeat("a", 3000), strings.Repeat("w", 300), true)
+	f.Fuzz(func(t *testing.T, content, summary string, sensitive bool) {
+		note := map[string]any{"content": content, "sensitive": sensitive}
+		if summary != "" {
+			note["summary"] = summary
+		}
+		got, err := replyMessage(ReplyToForward{Actor: "https://remote.example/users/bob", Raw: replyRaw(t, note)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !utf8.ValidString(got) || utf8.RuneCountInString(got) > 2000 {
+			t.Fatalf("%d characters, valid %v", utf8.RuneCountInString(got), utf8.ValidString(got))
+		}
+		if strings.Contains(got, "@everyone") || strings.Contains(got, "@here") {
+			t.Fatalf("a mention survived:\n%s", got)
+		}
+		// Only the spoiler's own two markers are unescaped "||".
+		unescaped := strings.Count(strings.ReplaceAll(got, `\|`, ""), "||")
+		if unescaped != 0 && unescaped != 2 {
+			t.Fatalf("%d unescaped spoiler markers:\n%s", unescaped, got)
+		}
+	})
+}
