@@ -78,11 +78,14 @@ type ForwardStore interface {
 	WithdrawForwards(ctx context.Context, actor, replyID string) ([]SentForward, error)
 	// SubmissionByPost returns the Discord submission of a post.
 	SubmissionByPost(ctx context.Context, postID string) (SubmissionRecord, error)
+	// InteractionCounts counts a Note's standing likes and boosts.
+	InteractionCounts(ctx context.Context, noteIRI string) (likes, boosts int, err error)
 }
 
-// ForwardMessenger posts and deletes Discord messages (the discord.Bot).
+// ForwardMessenger posts, edits and deletes Discord messages (the discord.Bot).
 type ForwardMessenger interface {
 	SendMessage(ctx context.Context, channelID, text string) (string, error)
+	EditMessage(ctx context.Context, channelID, messageID, text string) error
 	DeleteMessage(ctx context.Context, channelID, messageID string) error
 }
 
@@ -101,6 +104,10 @@ const (
 	// forwardTextLimit caps the reply's text in the message (Discord's limit
 	// is 2,000 characters for the whole message).
 	forwardTextLimit = 1500
+	// countsEvery is the shortest time between two edits of one post's
+	// acknowledgement for new likes and boosts (Discord allows five edits
+	// per five seconds in a channel; a burst of likes makes one edit).
+	countsEvery = 3 * time.Second
 )
 
 // Forwarder sends moderated replies into Discord threads.
@@ -113,11 +120,100 @@ type Forwarder struct {
 	wakeCh chan struct{}
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	// Posts whose likes or boosts changed since their acknowledgement was
+	// last edited, and when each was last edited. In memory: after a
+	// restart the counts are brought up to date by the next like or boost.
+	mu       sync.Mutex
+	recount  map[string]bool
+	lastEdit map[string]time.Time
 }
 
 // NewForwarder returns a forwarder; Start runs it.
 func NewForwarder(svc *Service, store ForwardStore, msgr ForwardMessenger) *Forwarder {
-	return &Forwarder{svc: svc, store: store, msgr: msgr, log: svc.log, wakeCh: make(chan struct{}, 1)}
+	return &Forwarder{svc: svc, store: store, msgr: msgr, log: svc.log, wakeCh: make(chan struct{}, 1),
+		recount: map[string]bool{}, lastEdit: map[string]time.Time{}}
+}
+
+// CountsChanged notes that a Note's likes or boosts changed: its
+// acknowledgement in Discord is edited to show them.
+func (f *Forwarder) CountsChanged(noteIRI string) {
+	f.mu.Lock()
+	f.recount[noteIRI] = true
+	f.mu.Unlock()
+	f.Wake()
+}
+
+// updateCounts edits the acknowledgements of the posts whose counts changed,
+// each at most once per countsEvery (the others wait for a later pass).
+func (f *Forwarder) updateCounts(ctx context.Context) {
+	now := f.svc.now()
+	var due []string
+	f.mu.Lock()
+	for note := range f.recount {
+		if now.Sub(f.lastEdit[note]) >= countsEvery {
+			due = append(due, note)
+			delete(f.recount, note)
+			f.lastEdit[note] = now
+		}
+	}
+	for note, at := range f.lastEdit {
+		if now.Sub(at) > time.Hour && !f.recount[note] {
+			delete(f.lastEdit, note) // keeps the map to the posts of the last hour
+		}
+	}
+	f.mu.Unlock()
+	for _, note := range due {
+		if err := f.editAck(ctx, note); err != nil && ctx.Err() == nil {
+			f.log.WarnContext(ctx, "show likes and boosts in Discord", "note", note, "err", err)
+			if !discord.IsGone(err) {
+				f.mu.Lock()
+				f.recount[note] = true // try again at a later pass
+				f.mu.Unlock()
+			}
+		}
+	}
+}
+
+// editAck rewrites a post's acknowledgement with its likes and boosts.
+func (f *Forwarder) editAck(ctx context.Context, noteIRI string) error {
+	post, err := f.svc.resolve(ctx, noteIRI)
+	if err != nil || post.Deleted() {
+		return nil // taken down: its acknowledgement is gone
+	}
+	sub, err := f.store.SubmissionByPost(ctx, post.ID)
+	if err != nil || sub.AckMessageID == "" || sub.State != SubmissionPublished {
+		return nil // published from the command line, or no acknowledgement
+	}
+	likes, boosts, err := f.store.InteractionCounts(ctx, noteIRI)
+	if err != nil {
+		return err
+	}
+	return f.msgr.EditMessage(ctx, sub.ThreadID, sub.AckMessageID, ackText(post.NoteIRI, likes, boosts))
+}
+
+// ackText is the acknowledgement of a published post: its link, then its
+// likes and boosts once it has any.
+func ackText(noteIRI string, likes, boosts int) string {
+	text := "Published on the Fediverse: " + noteIRI
+	var counts []string
+	if likes > 0 {
+		counts = append(counts, fmt.Sprintf("❤️ %d %s", likes, plural(likes, "like", "likes")))
+	}
+	if boosts > 0 {
+		counts = append(counts, fmt.Sprintf("🔁 %d %s", boosts, plural(boosts, "boost", "boosts")))
+	}
+	if len(counts) > 0 {
+		text += "\n" + strings.Join(counts, " · ")
+	}
+	return text
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // Wake makes the forwarder look for work now.
@@ -139,6 +235,7 @@ func (f *Forwarder) Start(ctx context.Context) {
 		for ctx.Err() == nil {
 			for f.forwardDue(ctx) == forwardBatch && ctx.Err() == nil {
 			}
+			f.updateCounts(ctx)
 			select {
 			case <-ctx.Done():
 			case <-f.wakeCh:

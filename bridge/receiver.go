@@ -27,8 +27,15 @@ func (s *Service) Receive(ctx context.Context, in ap.InboundActivity, doc map[st
 			kind = "announce"
 		}
 		if target := iriOf(doc["object"]); s.isOurNote(target) {
-			return s.store.RecordInteraction(ctx, Interaction{NoteIRI: target, ActorIRI: in.Actor, Kind: kind, ActivityID: in.ID, At: in.ReceivedAt})
+			if err := s.store.RecordInteraction(ctx, Interaction{NoteIRI: target, ActorIRI: in.Actor, Kind: kind, ActivityID: in.ID, At: in.ReceivedAt}); err != nil {
+				return err
+			}
+			if s.forwarder != nil {
+				s.forwarder.CountsChanged(target)
+			}
 		}
+	case "Undo":
+		return s.undoInteraction(ctx, in, doc)
 	case "Create", "Update":
 		obj, ok := doc["object"].(map[string]any)
 		if !ok {
@@ -58,6 +65,44 @@ func (s *Service) Receive(ctx context.Context, in ap.InboundActivity, doc map[st
 			if replyID := iriOf(doc["object"]); replyID != "" && replyID != in.Actor {
 				return s.forwarder.Withdraw(ctx, in.Actor, replyID)
 			}
+		}
+	}
+	return nil
+}
+
+// undoInteraction handles the Undo of a Like, Announce or EmojiReact (the
+// actor layer has refused an Undo of another actor's activity): the
+// interaction stops counting, but still widens a takedown's reach.
+func (s *Service) undoInteraction(ctx context.Context, in ap.InboundActivity, doc map[string]any) error {
+	var activityID, noteIRI, kind string
+	switch o := doc["object"].(type) {
+	case string:
+		activityID = o
+	case map[string]any:
+		activityID = iriOf(o)
+		switch typ, _ := o["type"].(string); typ {
+		case "Like", "EmojiReact":
+			kind = "like"
+		case "Announce":
+			kind = "announce"
+		default:
+			return nil
+		}
+		noteIRI = iriOf(o["object"])
+	default:
+		return nil
+	}
+	at := in.ReceivedAt
+	if at.IsZero() {
+		at = s.now()
+	}
+	notes, err := s.store.UndoInteraction(ctx, in.Actor, activityID, noteIRI, kind, at)
+	if err != nil {
+		return err
+	}
+	if s.forwarder != nil {
+		for _, n := range notes {
+			s.forwarder.CountsChanged(n)
 		}
 	}
 	return nil

@@ -26,6 +26,9 @@ type Store interface {
 	// PostDeliveries lists the deliveries of every activity about a post's Note.
 	PostDeliveries(ctx context.Context, noteIRI string) ([]HostStatus, error)
 	RecordInteraction(ctx context.Context, in Interaction) error
+	// UndoInteraction marks undone actor's like or boost created by
+	// activityID, or of kind on noteIRI; it returns the Notes it changed.
+	UndoInteraction(ctx context.Context, actor, activityID, noteIRI, kind string, at time.Time) ([]string, error)
 	// UnresolvedReach lists actors that fetched or interacted with a Note whose
 	// inboxes we do not know yet.
 	UnresolvedReach(ctx context.Context, noteIRI string) ([]string, error)

@@ -492,7 +492,7 @@ func (f *Flow) confirm(ctx context.Context, rec SubmissionRecord) discord.Reply 
 	rec.State = SubmissionPublished
 	rec.PostID = post.ID
 	rec.Draft.Notice = "Published on the Fediverse."
-	if ackID, err := f.bot.SendMessage(ctx, rec.ThreadID, "Published on the Fediverse: "+post.NoteIRI); err == nil {
+	if ackID, err := f.bot.SendMessage(ctx, rec.ThreadID, ackText(post.NoteIRI, 0, 0)); err == nil {
 		rec.AckMessageID = ackID
 	} else {
 		f.svc.log.WarnContext(ctx, "post acknowledgement", "err", err)

@@ -66,6 +66,21 @@ func (b *Bot) SendMessage(ctx context.Context, channelID, text string) (string, 
 	return m.ID, nil
 }
 
+// EditMessage replaces the text of a message the bot posted (no pings).
+func (b *Bot) EditMessage(ctx context.Context, channelID, messageID, text string) error {
+	content := truncate(text, maxContent)
+	_, err := b.session.ChannelMessageEditComplex(&discordgo.MessageEdit{
+		ID:              messageID,
+		Channel:         channelID,
+		Content:         &content,
+		AllowedMentions: noMentions(),
+	}, discordgo.WithContext(ctx))
+	if err != nil {
+		return fmt.Errorf("discord: edit message %s/%s: %w", channelID, messageID, err)
+	}
+	return nil
+}
+
 // IsGone reports whether err is Discord saying that the channel, thread or
 // message an operation named no longer exists (404): trying again is useless.
 func IsGone(err error) bool {

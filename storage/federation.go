@@ -92,7 +92,8 @@ const (
 		ON CONFLICT (id) DO NOTHING`
 	qMarkInbound       = `UPDATE inbound SET processed_at = ?, error = ? WHERE id = ?`
 	qInsertInteraction = `INSERT INTO interactions (note_iri, actor_iri, kind, activity_id, created_at)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+		VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (note_iri, actor_iri, kind) DO UPDATE SET activity_id = excluded.activity_id, undone_at = NULL`
 )
 
 // RecordInbound stores a verified inbound activity unless its id was seen before.

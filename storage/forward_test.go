@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -113,4 +114,58 @@ func queryOne(t *testing.T, db *DB, q string, args ...any) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestInteractionUndoAndCounts: an Undo by activity id or by content marks
+// the like or boost undone (the row stays for a takedown's reach), a repeated
+// like counts again, replies are never undone this way, and another actor's
+// Undo changes nothing.
+func TestInteractionUndoAndCounts(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	const note = "https://art.example/notes/1"
+	record := func(actor, kind, id string) {
+		t.Helper()
+		if err := db.RecordInteraction(ctx, bridge.Interaction{NoteIRI: note, ActorIRI: actor, Kind: kind, ActivityID: id, At: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	counts := func() string {
+		t.Helper()
+		l, b, err := db.InteractionCounts(ctx, note)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("%d/%d", l, b)
+	}
+	record("ann", "like", "ann/like/1")
+	record("bob", "like", "bob/like/1")
+	record("bob", "announce", "bob/boost/1")
+	record("bob", "reply", "bob/reply/1")
+	if got := counts(); got != "2/1" {
+		t.Fatalf("counts %s", got)
+	}
+	if notes, err := db.UndoInteraction(ctx, "eve", "ann/like/1", note, "like", at); err != nil || len(notes) != 0 {
+		t.Fatalf("another actor's undo: %v %v", notes, err)
+	}
+	if notes, err := db.UndoInteraction(ctx, "ann", "ann/like/1", "", "", at); err != nil || len(notes) != 1 || notes[0] != note {
+		t.Fatalf("undo by id: %v %v", notes, err)
+	}
+	if notes, _ := db.UndoInteraction(ctx, "bob", "unknown-id", note, "announce", at); len(notes) != 1 {
+		t.Fatalf("undo by content: %v", notes)
+	}
+	if notes, _ := db.UndoInteraction(ctx, "bob", "bob/reply/1", "", "", at); len(notes) != 0 {
+		t.Fatalf("a reply was undone: %v", notes)
+	}
+	if got := counts(); got != "1/0" {
+		t.Fatalf("counts after the undos %s", got)
+	}
+	record("ann", "like", "ann/like/2") // likes again
+	if got := counts(); got != "2/0" {
+		t.Fatalf("counts after a new like %s", got)
+	}
+	if n := queryOne(t, db, "SELECT COUNT(*) FROM interactions WHERE note_iri = ?", note); n != 4 {
+		t.Fatalf("%d interaction rows, want all 4 kept for the takedown's reach", n)
+	}
 }

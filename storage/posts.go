@@ -259,6 +259,43 @@ func (d *DB) RecordInteraction(ctx context.Context, in bridge.Interaction) error
 	return nil
 }
 
+// UndoInteraction marks undone the interaction of actor that activityID
+// created, or, when the Undo named it by content, actor's interaction of kind
+// with noteIRI. It returns the Notes whose interactions changed.
+func (d *DB) UndoInteraction(ctx context.Context, actor, activityID, noteIRI, kind string, at time.Time) ([]string, error) {
+	rows, err := d.wr.QueryContext(ctx, `UPDATE interactions SET undone_at = ?
+		WHERE actor_iri = ? AND undone_at IS NULL AND kind != 'reply'
+			AND (activity_id = ? OR (note_iri = ? AND kind = ?))
+		RETURNING note_iri`, ms(at), actor, activityID, noteIRI, kind)
+	if err != nil {
+		return nil, fmt.Errorf("storage: undo interaction: %w", err)
+	}
+	defer rows.Close()
+	var notes []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("storage: undo interaction: %w", err)
+		}
+		notes = append(notes, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: undo interaction: %w", err)
+	}
+	return notes, nil
+}
+
+// InteractionCounts counts the standing likes (emoji reactions included) and
+// boosts of a Note.
+func (d *DB) InteractionCounts(ctx context.Context, noteIRI string) (likes, boosts int, err error) {
+	err = d.queryRow(ctx, `SELECT COALESCE(SUM(kind = 'like'), 0), COALESCE(SUM(kind = 'announce'), 0)
+		FROM interactions WHERE note_iri = ? AND undone_at IS NULL`, noteIRI).Scan(&likes, &boosts)
+	if err != nil {
+		return 0, 0, fmt.Errorf("storage: interaction counts: %w", err)
+	}
+	return likes, boosts, nil
+}
+
 // UnresolvedReach lists actors that fetched or interacted with a Note and whose
 // inboxes are unknown.
 func (d *DB) UnresolvedReach(ctx context.Context, noteIRI string) ([]string, error) {

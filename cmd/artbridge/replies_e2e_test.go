@@ -177,3 +177,53 @@ func TestRepliesReachTheDiscordThread(t *testing.T) {
 		})
 	}
 }
+
+// Likes and boosts from the Fediverse show on the post's acknowledgement in
+// its thread; an Undo takes one back off.
+func TestLikesAndBoostsShowOnTheAcknowledgement(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	w := newDiscordWorld(t)
+	s := w.serve(t, ctx, "")
+	remote := aptest.NewServer(t, aptest.WithStyle(aptest.GoToSocial))
+	ann, bob := remote.AddActor("ann"), remote.AddActor("bob")
+	follow(t, ctx, s, ann)
+
+	thread := postArt(t, w, "Lighthouse study")
+	confirmTwice(t, ctx, w, thread)
+	create := remote.MustWaitFor(t, aptest.OfType("Create"), 20*time.Second)
+	noteIRI := create.Activity["object"].(map[string]any)["id"].(string)
+	ack := threadMessage(t, ctx, w, thread, "Published on the Fediverse: "+noteIRI)
+	ackText := func() string {
+		m, _ := w.dc.Message(thread, ack.ID)
+		return m.Content
+	}
+
+	like, err := ann.Like(ctx, noteIRI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.Like(ctx, noteIRI); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.Announce(ctx, noteIRI); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "two likes and a boost on the acknowledgement", 20*time.Second, func() bool {
+		return strings.HasSuffix(ackText(), "\n❤️ 2 likes · 🔁 1 boost")
+	})
+	if !strings.HasPrefix(ackText(), "Published on the Fediverse: "+noteIRI) {
+		t.Fatalf("the acknowledgement lost its link: %q", ackText())
+	}
+	if _, err := ann.Undo(ctx, like); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the undone like off the acknowledgement", 20*time.Second, func() bool {
+		return strings.HasSuffix(ackText(), "\n❤️ 1 like · 🔁 1 boost")
+	})
+	// An undone like still widens a takedown's reach: the row stays.
+	if n := queryInt(t, s.DataDir, "SELECT COUNT(*) FROM interactions WHERE note_iri = ? AND undone_at IS NOT NULL", noteIRI); n != 1 {
+		t.Fatalf("%d undone interactions", n)
+	}
+}
