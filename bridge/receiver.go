@@ -53,10 +53,14 @@ func (s *Service) Receive(ctx context.Context, in ap.InboundActivity, doc map[st
 		if s.moderator == nil {
 			return nil
 		}
+		if s.forwarder == nil {
+			// Without Discord there is no thread to forward replies to.
+			return s.moderator.Inspect(ctx, in, doc)
+		}
 		if err := s.moderator.InspectReply(ctx, in, doc, target); err != nil {
 			return err
 		}
-		if target != "" && in.Type == "Create" && s.forwarder != nil {
+		if target != "" && in.Type == "Create" {
 			s.forwarder.Wake()
 		}
 	case "Delete":
