@@ -104,6 +104,10 @@ const (
 	// forwardTextLimit caps the reply's text in the message (Discord's limit
 	// is 2,000 characters for the whole message).
 	forwardTextLimit = 1500
+	// forwardSettle is how long after publishing a post without a Discord
+	// submission is still expected to get one: the Flow saves the link
+	// between post and thread just after publishing.
+	forwardSettle = 2 * time.Minute
 	// countsEvery is the shortest time between two edits of one post's
 	// acknowledgement for new likes and boosts (Discord allows five edits
 	// per five seconds in a channel; a burst of likes makes one edit).
@@ -165,7 +169,9 @@ func (f *Forwarder) updateCounts(ctx context.Context) {
 	f.mu.Unlock()
 	for _, note := range due {
 		if err := f.editAck(ctx, note); err != nil && ctx.Err() == nil {
-			f.log.WarnContext(ctx, "show likes and boosts in Discord", "note", note, "err", err)
+			if !errors.Is(err, errAckNotYet) {
+				f.log.WarnContext(ctx, "show likes and boosts in Discord", "note", note, "err", err)
+			}
 			if !discord.IsGone(err) {
 				f.mu.Lock()
 				f.recount[note] = true // try again at a later pass
@@ -175,6 +181,9 @@ func (f *Forwarder) updateCounts(ctx context.Context) {
 	}
 }
 
+// errAckNotYet: a post published a moment ago has no saved acknowledgement yet.
+var errAckNotYet = errors.New("the acknowledgement is not saved yet")
+
 // editAck rewrites a post's acknowledgement with its likes and boosts.
 func (f *Forwarder) editAck(ctx context.Context, noteIRI string) error {
 	post, err := f.svc.resolve(ctx, noteIRI)
@@ -183,6 +192,9 @@ func (f *Forwarder) editAck(ctx context.Context, noteIRI string) error {
 	}
 	sub, err := f.store.SubmissionByPost(ctx, post.ID)
 	if err != nil || sub.AckMessageID == "" || sub.State != SubmissionPublished {
+		if post.ArtistID != OperatorID && f.svc.now().Sub(post.Published) < forwardSettle {
+			return errAckNotYet // the Flow may not have saved it yet
+		}
 		return nil // published from the command line, or no acknowledgement
 	}
 	likes, boosts, err := f.store.InteractionCounts(ctx, noteIRI)
@@ -308,6 +320,12 @@ func (f *Forwarder) forward(ctx context.Context, r ReplyToForward, now time.Time
 	}
 	sub, err := f.store.SubmissionByPost(ctx, post.ID)
 	if err != nil || sub.ThreadID == "" {
+		if post.ArtistID != OperatorID && now.Sub(post.Published) < forwardSettle {
+			// Published from Discord a moment ago: the submission that links
+			// it to its thread may not be saved yet.
+			o.State, o.Next, o.Error = ForwardPending, now.Add(forwardPoll), "waiting for the post's Discord thread"
+			return o
+		}
 		o.Error = "the post has no Discord thread"
 		return o
 	}

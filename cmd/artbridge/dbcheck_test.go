@@ -2,7 +2,9 @@ package main
 
 import (
 	"database/sql"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	_ "github.com/mattn/go-sqlite3"
@@ -26,4 +28,31 @@ func queryInt(t testing.TB, dataDir, q string, args ...any) int {
 		t.Fatalf("%s: %v", q, err)
 	}
 	return n
+}
+
+// deliveryDump lists every delivery of a data directory, for a failing test's
+// log.
+func deliveryDump(t testing.TB, dataDir string) string {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dataDir, "artbridge.db")+"?mode=ro&_busy_timeout=5000")
+	if err != nil {
+		return err.Error()
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT d.id, a.type, d.inbox, d.state, d.attempts, d.next_attempt, d.last_status, d.last_error
+		FROM deliveries d JOIN activities a ON a.iri = d.activity_iri ORDER BY d.id`)
+	if err != nil {
+		return err.Error()
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var id, attempts, next, status int64
+		var typ, inbox, state, lastErr string
+		if err := rows.Scan(&id, &typ, &inbox, &state, &attempts, &next, &status, &lastErr); err != nil {
+			return err.Error()
+		}
+		fmt.Fprintf(&b, "%d %s %s %s attempts=%d next=%d status=%d err=%q\n", id, typ, inbox, state, attempts, next, status, lastErr)
+	}
+	return b.String()
 }

@@ -32,6 +32,11 @@ func TestTakedownWhileCreateQueuedForADownHost(t *testing.T) {
 	noteIRI := strings.TrimSpace(out)
 	healthy.MustWaitFor(t, aptest.OfType("Create"), 15*time.Second)
 	// The down host's first attempt fails; the delivery waits for its retry.
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("deliveries:\n%s\nserver log:\n%s", deliveryDump(t, s.DataDir), s.Log.String())
+		}
+	})
 	waitUntil(t, "a failed attempt at the down host", 15*time.Second, func() bool {
 		return queryInt(t, s.DataDir, `SELECT COUNT(*) FROM deliveries WHERE inbox = ? AND state = 'queued' AND attempts >= 1`, gus.Inbox()) == 1
 	})

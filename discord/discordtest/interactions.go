@@ -580,8 +580,9 @@ func (s *Server) webhookMessage(c *call, appID, token, messageID string) {
 			}
 		}
 	}
+	gone := target == nil || target.Deleted
 	s.mu.Unlock()
-	if target == nil || target.Deleted {
+	if gone {
 		c.fail(s, http.StatusNotFound, 10008, "Unknown Message")
 		return
 	}
