@@ -52,9 +52,10 @@ func (m *fakeMessenger) messages() []string {
 	return append([]string(nil), m.sent...)
 }
 
-// A reply that arrives between publishing and the Discord flow saving the
-// submission is not lost: it waits for the post's thread, then is sent.
-func TestForwarderWaitsForTheSubmissionOfANewPost(t *testing.T) {
+// newService is a bridge service on a real database in a temp dir, with one
+// stored image ready to publish.
+func newService(t *testing.T) (*bridge.Service, *storage.DB, bridge.Image, string) {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	db, err := storage.Open(ctx, filepath.Join(dir, "a.db"))
@@ -71,7 +72,8 @@ func TestForwarderWaitsForTheSubmissionOfANewPost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := bridge.New(bridge.Config{MediaDir: filepath.Join(dir, "media")}, apSvc, db, log, time.Now)
+	mediaDir := filepath.Join(dir, "media")
+	svc := bridge.New(bridge.Config{MediaDir: mediaDir}, apSvc, db, log, time.Now)
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, image.NewNRGBA(image.Rect(0, 0, 8, 8))); err != nil {
 		t.Fatal(err)
@@ -81,6 +83,14 @@ func TestForwarderWaitsForTheSubmissionOfANewPost(t *testing.T) {
 		t.Fatal(err)
 	}
 	img.Alt = "a square"
+	return svc, db, img, mediaDir
+}
+
+// A reply that arrives between publishing and the Discord flow saving the
+// submission is not lost: it waits for the post's thread, then is sent.
+func TestForwarderWaitsForTheSubmissionOfANewPost(t *testing.T) {
+	ctx := context.Background()
+	svc, db, img, _ := newService(t)
 	post, err := svc.Publish(ctx, bridge.Artist{ID: "200000000000000001", Name: "mira"}, bridge.Submission{Text: "New", Images: []bridge.Image{img}})
 	if err != nil {
 		t.Fatal(err)

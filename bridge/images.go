@@ -66,24 +66,6 @@ func (s *Service) removeImages(ctx context.Context, p Post) {
 }
 
 func (s *Service) imageInUse(ctx context.Context, file, exceptPost string) bool {
-	const page = 500
-	for offset := 0; ; offset += page {
-		posts, err := s.store.Posts(ctx, offset, page)
-		if err != nil {
-			return true // when unsure, keep the file
-		}
-		for _, p := range posts {
-			if p.ID == exceptPost || p.Deleted() {
-				continue
-			}
-			for _, img := range p.Submission.Images {
-				if img.File == file {
-					return true
-				}
-			}
-		}
-		if len(posts) < page {
-			return false
-		}
-	}
+	used, err := s.store.ImageInUse(ctx, file, exceptPost)
+	return used || err != nil // when unsure, keep the file
 }

@@ -20,6 +20,9 @@ type Store interface {
 	// number of inboxes queued.
 	TakedownPost(ctx context.Context, postID string, del ap.Activity, extraInboxes []string, now time.Time) (int, error)
 	Post(ctx context.Context, id string) (Post, error)
+	// ImageInUse reports whether a live post other than exceptPost shows the
+	// media file.
+	ImageInUse(ctx context.Context, file, exceptPost string) (bool, error)
 	Posts(ctx context.Context, offset, limit int) ([]Post, error)
 	// ActivityDeliveries lists the deliveries of one activity.
 	ActivityDeliveries(ctx context.Context, activityIRI string) ([]ap.Delivery, error)

@@ -259,6 +259,19 @@ func (d *DB) RecordInteraction(ctx context.Context, in bridge.Interaction) error
 	return nil
 }
 
+// ImageInUse reports whether a live post other than exceptPost shows the
+// media file (posts keep their images in the submission JSON).
+func (d *DB) ImageInUse(ctx context.Context, file, exceptPost string) (bool, error) {
+	var used bool
+	err := d.sql.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1
+		FROM posts p, json_each(CAST(p.submission AS TEXT), '$.images') i
+		WHERE p.deleted_at IS NULL AND p.id != ? AND json_extract(i.value, '$.file') = ?)`, exceptPost, file).Scan(&used)
+	if err != nil {
+		return false, fmt.Errorf("storage: image in use: %w", err)
+	}
+	return used, nil
+}
+
 // UndoInteraction marks undone the interaction of actor that activityID
 // created, or, when the Undo named it by content, actor's interaction of kind
 // with noteIRI. It returns the Notes whose interactions changed.
