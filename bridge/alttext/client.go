@@ -39,6 +39,7 @@ type Client struct {
 	clock  func() time.Time
 	log    *slog.Logger
 	limits *limiter
+	usage  UsageStore // nil: counts in memory only (RememberUsage)
 }
 
 // New builds a Client. httpClient may carry the process's egress policy; nil
@@ -104,6 +105,12 @@ func (c *Client) Describe(ctx context.Context, artistID string, image []byte, me
 	defer func() {
 		if !x.sent() {
 			c.limits.release(res)
+			return
+		}
+		if c.usage != nil {
+			if err := c.usage.RecordAltTextRequest(context.WithoutCancel(ctx), artistID, res.at); err != nil {
+				c.log.WarnContext(ctx, "alt text request not recorded; it counts until a restart", "err", err)
+			}
 		}
 	}()
 

@@ -14,6 +14,7 @@
 // (it expires and leaks who posted what) and never the artist's name.
 //
 // Cost control: a daily request budget (UTC days) and a per-artist hourly rate
-// limit, both in memory. They count only requests that actually reached the
-// wire, and they start from zero when the process restarts.
+// limit, kept in memory and, with RememberUsage, in a UsageStore so that they
+// hold across restarts (without one they start from zero). They count only
+// requests that actually reached the wire.
 package alttext

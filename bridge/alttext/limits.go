@@ -6,7 +6,8 @@ import (
 )
 
 // limiter holds the daily request budget and the per-artist sliding-hour
-// limit. It is in memory only: a restart starts both from zero.
+// limit. It counts in memory; RememberUsage seeds it with the requests a
+// UsageStore remembers, so a restart does not start both from zero.
 type limiter struct {
 	daily     int // < 0: no limit
 	perArtist int // < 0: no limit

@@ -25,7 +25,7 @@ type app struct {
 func newApp(ctx context.Context, inst *instance, env Env) (*app, error) {
 	b := newBridge(inst)
 	inst.ap.SetReceiver(b)
-	ds, err := newDiscordSide(inst, b)
+	ds, err := newDiscordSide(ctx, inst, b)
 	if err != nil {
 		return nil, err
 	}

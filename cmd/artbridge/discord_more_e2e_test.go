@@ -430,3 +430,41 @@ func TestDiscordOneLiveSubmissionPerThread(t *testing.T) {
 		t.Fatalf("%d panels in one thread, want 1", panels)
 	}
 }
+
+// The AI alt text budget holds across a restart: with a daily budget of one
+// request, the draft made before the restart uses it up for the day.
+func TestDiscordAIBudgetSurvivesARestart(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	ai := alttexttest.NewServer(t, alttexttest.Config{Model: "vision-test", MaxTokens: 300, BasePath: "/v1"})
+	ai.SetDefault(alttexttest.Draft("A lighthouse at night."))
+	w := newDiscordWorld(t)
+	extra := w.toml("") + `
+[alttext]
+base_url = "` + ai.BaseURL() + `"
+model = "vision-test"
+timeout = "2s"
+daily_budget = 1
+`
+	s := startServer(t, serverOptions{extraTOML: extra})
+	w.waitReady(t, ctx)
+	thread := postArt(t, w, "Before the restart")
+	p := w.panel(t, ctx, thread, nil)
+	click(t, ctx, w, artistID, p, "ai_toggle")
+	w.panel(t, ctx, thread, func(m discordtest.Message) bool { return strings.Contains(panelText(m), "lighthouse") })
+
+	dataDir, addr := s.DataDir, s.addr
+	s.Stop()
+	startServer(t, serverOptions{dataDir: dataDir, addr: addr, extraTOML: extra})
+	if err := w.dc.WaitFor(ctx, func() bool { return w.dc.Connected(w.token) > 0 }); err != nil {
+		t.Fatal(err)
+	}
+	thread = postArt(t, w, "After the restart")
+	w.panel(t, ctx, thread, func(m discordtest.Message) bool {
+		return strings.Contains(panelText(m), "budget for today is used up")
+	})
+	if n := ai.Count(); n != 1 {
+		t.Fatalf("%d requests reached the AI, want 1: the budget was reset by the restart", n)
+	}
+}

@@ -41,7 +41,7 @@ func parseDays(key, v string) (time.Duration, error) {
 }
 
 // newAltTexter builds the AI describer when a model is configured (nil otherwise).
-func newAltTexter(inst *instance) (bridge.AltTexter, error) {
+func newAltTexter(ctx context.Context, inst *instance) (bridge.AltTexter, error) {
 	c := inst.cfg.AltText
 	if c.Model == "" {
 		return nil, nil
@@ -59,6 +59,9 @@ func newAltTexter(inst *instance) (bridge.AltTexter, error) {
 	if err != nil {
 		return nil, usageError{fmt.Errorf("alttext: %w", err)}
 	}
+	if err := client.RememberUsage(ctx, inst.db); err != nil {
+		return nil, err
+	}
 	return altTextAdapter{client}, nil
 }
 
@@ -75,7 +78,7 @@ func (a altTextAdapter) Describe(ctx context.Context, artistID string, image []b
 func (a altTextAdapter) Message(err error) string { return alttext.Message(err) }
 
 // newDiscordSide builds the bot and the flow when a token is set.
-func newDiscordSide(inst *instance, b *bridge.Service) (*discordSide, error) {
+func newDiscordSide(ctx context.Context, inst *instance, b *bridge.Service) (*discordSide, error) {
 	dc := inst.cfg.Discord
 	if dc.Token == "" {
 		return nil, nil
@@ -84,7 +87,7 @@ func newDiscordSide(inst *instance, b *bridge.Service) (*discordSide, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
-	ai, err := newAltTexter(inst)
+	ai, err := newAltTexter(ctx, inst)
 	if err != nil {
 		return nil, err
 	}
