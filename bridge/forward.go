@@ -447,8 +447,7 @@ func capRunes(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
-	r := []rune(s)
-	return strings.TrimSpace(string(r[:n-1])) + "…"
+	return strings.TrimSpace(truncateRunes(s, n-1)) + "…"
 }
 
 // markdownReplacer escapes the characters Discord reads as formatting.
