@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -450,14 +451,18 @@ func capRunes(s string, n int) string {
 	return strings.TrimSpace(truncateRunes(s, n-1)) + "…"
 }
 
-// markdownReplacer escapes the characters Discord reads as formatting.
-var markdownReplacer = strings.NewReplacer(
+// formattingEscapes are the characters Discord reads as formatting, each
+// with its escape.
+var formattingEscapes = []string{
 	`\`, `\\`, `*`, `\*`, `_`, `\_`, `~`, `\~`, "`", "\\`", `|`, `\|`, `>`, `\>`, `#`, `\#`,
-	`[`, `\[`, `]`, `\]`, `<`, `\<`, `-`, `\-`, `@`, "@\u200b",
-)
+	`[`, `\[`, `]`, `\]`, `<`, `\<`, `-`, `\-`,
+}
+
+// markdownReplacer escapes formatting and keeps @ from forming a mention.
+var markdownReplacer = strings.NewReplacer(append(slices.Clone(formattingEscapes), `@`, "@\u200b")...)
 
 // handleReplacer escapes formatting in a user@host handle, leaving its @.
-var handleReplacer = strings.NewReplacer(`\`, `\\`, `*`, `\*`, `_`, `\_`, `~`, `\~`, "`", "\\`", `|`, `\|`)
+var handleReplacer = strings.NewReplacer(formattingEscapes...)
 
 // escapeMarkdown makes text show as typed in a Discord message: formatting
 // characters are escaped and @ cannot form a mention (the messages allow none
@@ -476,29 +481,20 @@ func attachmentCount(obj map[string]any) int {
 	}
 }
 
-// replyLink is the reply's url (what people open in a browser), else its id.
+// replyLink is the reply's url (what people open in a browser: a string, a
+// Link, or a list of those), else its id.
 func replyLink(obj map[string]any, id string) string {
-	if obj != nil {
-		switch u := obj["url"].(type) {
-		case string:
-			if isWebURL(u) {
-				return u
-			}
-		case map[string]any:
-			if h, _ := u["href"].(string); isWebURL(h) {
-				return h
-			}
-		case []any:
-			for _, v := range u {
-				if s, _ := v.(string); isWebURL(s) {
-					return s
-				}
-				if m, ok := v.(map[string]any); ok {
-					if h, _ := m["href"].(string); isWebURL(h) {
-						return h
-					}
-				}
-			}
+	urls, ok := obj["url"].([]any)
+	if !ok {
+		urls = []any{obj["url"]}
+	}
+	for _, v := range urls {
+		href, _ := v.(string)
+		if link, ok := v.(map[string]any); ok {
+			href, _ = link["href"].(string)
+		}
+		if isWebURL(href) {
+			return href
 		}
 	}
 	if isWebURL(id) {

@@ -54,8 +54,7 @@ func (s *Service) Receive(ctx context.Context, in ap.InboundActivity, doc map[st
 			return nil
 		}
 		if s.forwarder == nil {
-			// Without Discord there is no thread to forward replies to.
-			return s.moderator.Inspect(ctx, in, doc)
+			target = "" // without Discord there is no thread to forward replies to
 		}
 		if err := s.moderator.InspectReply(ctx, in, doc, target); err != nil {
 			return err

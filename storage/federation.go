@@ -302,12 +302,12 @@ func (d *DB) RecordObjectFetch(ctx context.Context, objectIRI, actorIRI string, 
 // so the statement is prepared once and rows in flight are skipped before
 // their payload is read.
 func (d *DB) ClaimDeliveries(ctx context.Context, now time.Time, limit int, exclude []int64) ([]ap.Delivery, error) {
+	if exclude == nil {
+		exclude = []int64{} // "[]", not "null": json_each of null is one NULL row
+	}
 	ids, err := json.Marshal(exclude)
 	if err != nil {
 		return nil, fmt.Errorf("storage: claim deliveries: %w", err)
-	}
-	if exclude == nil {
-		ids = []byte("[]")
 	}
 	st, err := stmt(ctx, &d.readStmts, d.sql, qClaimDeliveries)
 	if err != nil {

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -62,33 +61,27 @@ func (d *DB) FinishForward(ctx context.Context, o bridge.ForwardOutcome) (bool, 
 }
 
 // WithdrawForwards marks every forward of the reply replyID by actor
-// withdrawn and returns the Discord messages already sent for it.
+// withdrawn and returns the Discord messages already sent for it (only a
+// sent forward has a message).
 func (d *DB) WithdrawForwards(ctx context.Context, actor, replyID string) ([]bridge.SentForward, error) {
+	rows, err := d.wr.QueryContext(ctx, `UPDATE inbound_moderation SET forward_state = 'withdrawn'
+		WHERE post_id = ? AND actor = ? AND in_reply_to != '' AND forward_state IN ('', 'sent')
+		RETURNING forward_channel, forward_message`, replyID, actor)
+	if err != nil {
+		return nil, fmt.Errorf("storage: withdraw forwards of %s: %w", replyID, err)
+	}
+	defer rows.Close()
 	var sent []bridge.SentForward
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
-		sent = nil
-		rows, err := tx.QueryContext(ctx, `SELECT forward_channel, forward_message FROM inbound_moderation
-			WHERE post_id = ? AND actor = ? AND in_reply_to != '' AND forward_state = 'sent'`, replyID, actor)
-		if err != nil {
-			return err
+	for rows.Next() {
+		var m bridge.SentForward
+		if err := rows.Scan(&m.Channel, &m.Message); err != nil {
+			return nil, fmt.Errorf("storage: withdraw forwards of %s: %w", replyID, err)
 		}
-		for rows.Next() {
-			var m bridge.SentForward
-			if err := rows.Scan(&m.Channel, &m.Message); err != nil {
-				rows.Close()
-				return err
-			}
+		if m.Message != "" {
 			sent = append(sent, m)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE inbound_moderation SET forward_state = 'withdrawn'
-			WHERE post_id = ? AND actor = ? AND in_reply_to != '' AND forward_state IN ('', 'sent')`, replyID, actor)
-		return err
-	})
-	if err != nil {
+	}
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("storage: withdraw forwards of %s: %w", replyID, err)
 	}
 	return sent, nil
