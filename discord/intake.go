@@ -3,7 +3,6 @@ package discord
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -124,8 +123,7 @@ func (b *Bot) fetchStarterRetry(ctx context.Context, thread *discordgo.Channel) 
 	wait := 250 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		st, err := b.fetchStarter(ctx, thread)
-		var rest *discordgo.RESTError
-		if err == nil || attempt == 4 || !errors.As(err, &rest) || rest.Response == nil || rest.Response.StatusCode != http.StatusNotFound {
+		if err == nil || attempt == 4 || !IsGone(err) {
 			return st, err
 		}
 		if !sleepCtx(ctx, wait) {
