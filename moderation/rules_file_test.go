@@ -48,7 +48,7 @@ func TestParseRulesExample(t *testing.T) {
 	if strings.Join(a.Hashtags, ",") != "nsfw,lewd" {
 		t.Errorf("hashtags %q", a.Hashtags)
 	}
-	if len(a.Keywords) != 2 || a.Keywords[1].Term != "retard" || a.Keywords[1].Languages[0] != "en" || a.Keywords[0].Languages != nil && len(a.Keywords[0].Languages) != 0 {
+	if len(a.Keywords) != 2 || a.Keywords[1].Term != "retard" || a.Keywords[1].Languages[0] != "en" || len(a.Keywords[0].Languages) != 0 {
 		t.Errorf("keywords %+v", a.Keywords)
 	}
 	b := rs[1]

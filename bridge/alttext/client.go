@@ -160,6 +160,7 @@ func (c *Client) request(img preparedImage) openai.ChatCompletionRequest {
 		MaxTokens: c.cfg.MaxTokens,
 	}
 	if err := openai.NewReasoningValidator().Validate(req); errors.Is(err, openai.ErrReasoningModelMaxTokensDeprecated) {
+		//lint:ignore SA1019 most OpenAI-compatible servers (llama.cpp, vLLM, Ollama) read only max_tokens; reasoning models take max_completion_tokens instead
 		req.MaxTokens, req.MaxCompletionTokens = 0, c.cfg.MaxTokens
 	}
 	return req

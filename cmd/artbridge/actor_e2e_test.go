@@ -65,6 +65,9 @@ func TestServeDiscoveryEndpoints(t *testing.T) {
 	}
 
 	resp, body = get(t, s.BaseURL+"/.well-known/nodeinfo", "")
+	if resp.StatusCode != 200 {
+		t.Fatalf("nodeinfo index: %d %s", resp.StatusCode, body)
+	}
 	idx := decode(t, body)
 	href := idx["links"].([]any)[0].(map[string]any)["href"].(string)
 	resp, body = get(t, href, "")
@@ -74,6 +77,9 @@ func TestServeDiscoveryEndpoints(t *testing.T) {
 	}
 
 	resp, body = get(t, actor, "application/activity+json")
+	if resp.StatusCode != 200 {
+		t.Fatalf("actor: %d %s", resp.StatusCode, body)
+	}
 	doc := decode(t, body)
 	pk := doc["publicKey"].(map[string]any)
 	if doc["id"] != actor || doc["type"] != "Service" || pk["owner"] != actor || !strings.Contains(pk["publicKeyPem"].(string), "BEGIN PUBLIC KEY") {

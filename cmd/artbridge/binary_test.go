@@ -65,3 +65,11 @@ func runBinary(t testing.TB, dir string, env []string, args ...string) binaryRes
 	}
 	return res
 }
+
+// TestBinaryVersion runs the built binary's version command.
+func TestBinaryVersion(t *testing.T) {
+	res := runBinary(t, "", nil, "version")
+	if res.Code != 0 || !strings.HasPrefix(res.Stdout, "artbridge ") {
+		t.Fatalf("artbridge version: exit %d, stdout %q, stderr %q", res.Code, res.Stdout, res.Stderr)
+	}
+}

@@ -131,7 +131,7 @@ timeout = "2s"
 			// Consent is remembered from the earlier toggle; it should be on already.
 			t.Fatalf("the artist's AI choice was not remembered: %s", buttonLabels(p))
 		}
-		p = w.panel(t, ctx, thread, func(m discordtest.Message) bool {
+		w.panel(t, ctx, thread, func(m discordtest.Message) bool {
 			txt := panelText(m)
 			return strings.Contains(txt, "Image 1:") && strings.Contains(strings.ToLower(txt), "no description")
 		})
