@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/artbridge/artbridge/rsasig"
 )
 
 // Config configures the ActivityPub service.
@@ -53,6 +55,7 @@ type Service struct {
 	now      func() time.Time
 	pubPEM   string
 	blocked  []string
+	signer   *rsasig.Signer // our key, loaded once for every signature
 
 	keys     *keyFetcher
 	delivery *deliveryWorker
@@ -94,7 +97,12 @@ func New(cfg Config, store Store, receiver Receiver, client *http.Client, logger
 	if err != nil {
 		return nil, fmt.Errorf("ap: encode public key: %w", err)
 	}
+	signer, err := rsasig.NewSigner(cfg.Key)
+	if err != nil {
+		return nil, fmt.Errorf("ap: actor key: %w", err)
+	}
 	s := &Service{
+		signer:   signer,
 		cfg:      cfg,
 		base:     base,
 		store:    store,

@@ -15,6 +15,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/artbridge/artbridge/rsasig"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -59,6 +61,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 		err = runServe(ctx, rest, env)
 	case "version", "--version", "-v":
 		fmt.Fprintf(env.Stdout, "artbridge %s\n", version)
+		fmt.Fprintf(env.Stdout, "signatures: %s\n", rsasig.Backend())
 		return 0
 	case "backup":
 		err = runBackup(ctx, rest, env)

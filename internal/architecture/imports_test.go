@@ -16,7 +16,8 @@ const module = "github.com/artbridge/artbridge"
 var allowed = map[string][]string{
 	"moderation":                {},
 	"netguard":                  {},
-	"ap":                        {},
+	"rsasig":                    {},
+	"ap":                        {"rsasig"},
 	"discord":                   {"netguard"},
 	"discord/relay/filter":      {},
 	"discord/relay":             {"discord/relay/filter", "discord", "netguard"},
