@@ -81,6 +81,28 @@ func acceptableContentType(ct string) bool {
 	return false
 }
 
+// aboutOurObject reports false for a Like, Announce or EmojiReact whose
+// object is not an object we serve: such an activity is answered 202 and
+// neither stored nor handled. Other types report true.
+func (s *Service) aboutOurObject(ctx context.Context, typ string, doc map[string]any) (bool, error) {
+	switch typ {
+	case "Like", "Announce", "EmojiReact":
+	default:
+		return true, nil
+	}
+	target := idOf(doc["object"])
+	if origin(target) != origin(s.base.String()) {
+		return false, nil
+	}
+	if _, err := s.store.Object(ctx, target); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
+}
+
 // handleInbox serves POST to the shared inbox and the actor's inbox.
 func (s *Service) handleInbox(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -160,6 +182,15 @@ func (s *Service) handleInbox(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusAccepted)
 			return
 		}
+	}
+	if ok, err := s.aboutOurObject(ctx, typ, doc); err != nil {
+		s.log.ErrorContext(ctx, "inbox: object lookup", "id", id, "err", err)
+		httpError(w, http.StatusServiceUnavailable, "try again later")
+		return
+	} else if !ok {
+		s.log.DebugContext(ctx, "inbox: interaction with no object of ours ignored", "actor", actor, "id", id)
+		w.WriteHeader(http.StatusAccepted)
+		return
 	}
 	in := InboundActivity{ID: id, Actor: actor, Type: typ, Raw: body, ReceivedAt: s.now()}
 	isNew, err := s.store.RecordInbound(ctx, in)
