@@ -8,8 +8,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -68,12 +66,6 @@ func idOf(v any) string {
 	return ""
 }
 
-func sameHost(a, b string) bool {
-	ua, err1 := url.Parse(a)
-	ub, err2 := url.Parse(b)
-	return err1 == nil && err2 == nil && ua.Host != "" && strings.EqualFold(ua.Host, ub.Host)
-}
-
 func acceptableContentType(ct string) bool {
 	if ct == "" {
 		return true
@@ -87,6 +79,28 @@ func acceptableContentType(ct string) bool {
 		return true
 	}
 	return false
+}
+
+// aboutOurObject reports false for a Like, Announce or EmojiReact whose
+// object is not an object we serve: such an activity is answered 202 and
+// neither stored nor handled. Other types report true.
+func (s *Service) aboutOurObject(ctx context.Context, typ string, doc map[string]any) (bool, error) {
+	switch typ {
+	case "Like", "Announce", "EmojiReact":
+	default:
+		return true, nil
+	}
+	target := idOf(doc["object"])
+	if origin(target) != origin(s.base.String()) {
+		return false, nil
+	}
+	if _, err := s.store.Object(ctx, target); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
 }
 
 // handleInbox serves POST to the shared inbox and the actor's inbox.
@@ -111,22 +125,32 @@ func (s *Service) handleInbox(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	actorURL, err := url.Parse(actor)
-	if err != nil || actorURL.Host == "" || (actorURL.Scheme != "https" && actorURL.Scheme != "http") {
+	actorOrigin := origin(actor)
+	if actorOrigin == "" {
 		httpError(w, http.StatusBadRequest, "actor is not an http(s) IRI")
 		return
 	}
-	if s.isBlocked(ctx, actorURL.Host) {
+	if actorOrigin == origin(s.base.String()) {
+		s.log.DebugContext(ctx, "inbox: activity in the name of a local actor", "actor", actor, "id", id)
+		httpError(w, http.StatusUnauthorized, "actor is local")
+		return
+	}
+	if s.isBlocked(ctx, hostOf(actor)) {
 		httpError(w, http.StatusForbidden, "domain blocked")
 		return
 	}
-	if !sameHost(id, actor) {
+	if origin(id) != actorOrigin {
 		httpError(w, http.StatusBadRequest, "activity id is not on the actor's host")
+		return
+	}
+	if status, msg := checkAuthority(typ, actor, doc); status != 0 {
+		s.log.DebugContext(ctx, "inbox: activity refused", "actor", actor, "id", id, "reason", msg)
+		httpError(w, status, msg)
 		return
 	}
 	if p, err := ParseSignatureHeader(r.Header.Get("Signature")); err == nil {
 		// The key usually lives on the actor's host, checked just above.
-		if u, err := url.Parse(p.KeyID); err == nil && !strings.EqualFold(u.Host, actorURL.Host) && s.isBlocked(ctx, u.Host) {
+		if h := hostOf(p.KeyID); h != hostOf(actor) && s.isBlocked(ctx, h) {
 			httpError(w, http.StatusForbidden, "domain blocked")
 			return
 		}
@@ -134,11 +158,16 @@ func (s *Service) handleInbox(w http.ResponseWriter, r *http.Request) {
 	v, err := s.verifyRequest(ctx, r, body)
 	if err != nil {
 		s.log.DebugContext(ctx, "inbox: signature refused", "actor", actor, "err", err)
-		httpError(w, http.StatusUnauthorized, err.Error())
+		httpError(w, http.StatusUnauthorized, publicReason(err))
 		return
 	}
 	if v.Owner != actor {
-		httpError(w, http.StatusUnauthorized, "signature: key owner is not the activity's actor")
+		s.log.DebugContext(ctx, "inbox: key owner is not the actor", "actor", actor, "owner", v.Owner)
+		httpError(w, http.StatusUnauthorized, "signature: key not owned by actor")
+		return
+	}
+	if !s.admitRate(w, actorOrigin, typ) {
+		s.log.DebugContext(ctx, "inbox: rate-limited", "actor", actor, "type", typ)
 		return
 	}
 	if s.receiver != nil {
@@ -153,6 +182,15 @@ func (s *Service) handleInbox(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusAccepted)
 			return
 		}
+	}
+	if ok, err := s.aboutOurObject(ctx, typ, doc); err != nil {
+		s.log.ErrorContext(ctx, "inbox: object lookup", "id", id, "err", err)
+		httpError(w, http.StatusServiceUnavailable, "try again later")
+		return
+	} else if !ok {
+		s.log.DebugContext(ctx, "inbox: interaction with no object of ours ignored", "actor", actor, "id", id)
+		w.WriteHeader(http.StatusAccepted)
+		return
 	}
 	in := InboundActivity{ID: id, Actor: actor, Type: typ, Raw: body, ReceivedAt: s.now()}
 	isNew, err := s.store.RecordInbound(ctx, in)
@@ -335,6 +373,13 @@ func (s *Service) handleActivity(ctx context.Context, in InboundActivity, doc ma
 	case "Undo":
 		if err := s.handleUndo(ctx, in, doc); err != nil {
 			return err
+		}
+	case "Update":
+		if idOf(doc["object"]) == in.Actor {
+			// The body is not trusted: the actor's own server is asked.
+			if _, err := s.refreshActor(ctx, in.Actor); err != nil {
+				return fmt.Errorf("update of actor %s: %w", in.Actor, err)
+			}
 		}
 	case "Delete":
 		if idOf(doc["object"]) == in.Actor {

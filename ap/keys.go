@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -129,20 +128,25 @@ func parsePublicKeyPEM(s string) (*rsa.PublicKey, error) {
 	return pub, nil
 }
 
-// fetch dereferences keyID with a signed GET and stores the key.
+// fetch dereferences keyID and proves who owns it, as Mastodon and GoToSocial
+// do: the key document names an owner on the key's own origin, and the
+// owner's actor document, fetched at the owner's id, lists the same key id
+// with the same public key. Only then are the key and the actor stored.
 func (k *keyFetcher) fetch(ctx context.Context, keyID string) (cachedKey, error) {
-	u, err := url.Parse(keyID)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return cachedKey{}, sigErr("keyId %q is not an http(s) URL", clip(keyID))
+	keyOrigin := origin(keyID)
+	if keyOrigin == "" {
+		return cachedKey{}, sigErr("keyId is not an http(s) URL")
 	}
-	if k.s.isBlocked(ctx, u.Host) {
+	if keyOrigin == origin(k.s.base.String()) {
+		return cachedKey{}, sigErr("key is ours")
+	}
+	if k.s.isBlocked(ctx, hostOf(keyID)) {
 		return cachedKey{}, sigErr("keyId host is blocked")
 	}
-	docURL := *u
-	docURL.Fragment = ""
-	doc, err := k.s.fetchDocument(ctx, docURL.String())
+	docURL, _, _ := strings.Cut(keyID, "#")
+	doc, _, err := k.s.fetchDocument(ctx, docURL)
 	if err != nil {
-		return cachedKey{}, fmt.Errorf("%w: fetch key: %v", ErrSignature, err)
+		return cachedKey{}, sigErrDetail("key could not be fetched", err)
 	}
 	pemText, owner, err := findPublicKey(doc, keyID)
 	if err != nil {
@@ -152,122 +156,174 @@ func (k *keyFetcher) fetch(ctx context.Context, keyID string) (cachedKey, error)
 	if err != nil {
 		return cachedKey{}, err
 	}
+	if !sameOrigin(owner, keyID) {
+		return cachedKey{}, sigErrDetail("key not owned by actor", fmt.Errorf("key %s claims owner %s", clip(keyID), clip(owner)))
+	}
+	// The owner's document is trusted only when fetched at its own id: the key
+	// document counts when it is the actor document itself (Mastodon's
+	// "#main-key"), never when it only says it is (GoToSocial's stub).
+	actorDoc := doc
+	if id, _ := doc["id"].(string); id != owner || docURL != owner {
+		if actorDoc, _, err = k.s.fetchDocument(ctx, owner); err != nil {
+			return cachedKey{}, sigErrDetail("key owner could not be fetched", err)
+		}
+	}
+	ra, err := actorFromDocument(actorDoc, owner, k.s.now())
+	if err != nil {
+		return cachedKey{}, sigErrDetail("key not owned by actor", err)
+	}
+	listedPEM, listedOwner, err := findPublicKey(actorDoc, keyID)
+	if err != nil || (listedOwner != owner && listedOwner != "") {
+		return cachedKey{}, sigErrDetail("key not owned by actor", fmt.Errorf("actor %s does not list key %s", clip(owner), clip(keyID)))
+	}
+	listed, err := parsePublicKeyPEM(listedPEM)
+	if err != nil || !listed.Equal(pub) {
+		return cachedKey{}, sigErrDetail("key not owned by actor", fmt.Errorf("actor %s lists another key as %s", clip(owner), clip(keyID)))
+	}
 	now := k.s.now()
-	if err := k.s.store.PutRemoteKey(ctx, RemoteKey{KeyID: keyID, Owner: owner, PEM: pemText, FetchedAt: now}); err != nil {
+	if err := k.s.store.PutRemoteActor(ctx, ra); err != nil {
 		return cachedKey{}, err
 	}
-	if id, _ := doc["id"].(string); id == owner {
-		if ra, ok := remoteActorFrom(doc, now); ok {
-			if err := k.s.store.PutRemoteActor(ctx, ra); err != nil {
-				k.s.log.WarnContext(ctx, "store remote actor", "actor", owner, "err", err)
-			}
-		}
+	if err := k.s.store.PutRemoteKey(ctx, RemoteKey{KeyID: keyID, Owner: owner, PEM: pemText, FetchedAt: now}); err != nil {
+		return cachedKey{}, err
 	}
 	return cachedKey{pub: pub, owner: owner, fetchedAt: now}, nil
 }
 
 // findPublicKey finds keyID in a fetched document: an actor with a publicKey
-// (object or array) or the key object itself.
+// (object or array) or the key object itself. A key object inside an actor
+// without an owner of its own belongs to that actor.
 func findPublicKey(doc map[string]any, keyID string) (pemText, owner string, err error) {
-	try := func(m map[string]any) bool {
+	try := func(m map[string]any, defaultOwner string) bool {
 		id, _ := m["id"].(string)
 		p, _ := m["publicKeyPem"].(string)
 		o, _ := m["owner"].(string)
-		if p == "" || o == "" || (id != "" && id != keyID) {
+		if o == "" {
+			o = defaultOwner
+		}
+		if p == "" || o == "" || id != keyID {
 			return false
 		}
 		pemText, owner = p, o
 		return true
 	}
-	if try(doc) {
+	if try(doc, "") {
 		return pemText, owner, nil
 	}
+	docID, _ := doc["id"].(string)
 	switch pk := doc["publicKey"].(type) {
 	case map[string]any:
-		if try(pk) {
+		if try(pk, docID) {
 			return pemText, owner, nil
 		}
 	case []any:
 		for _, item := range pk {
-			if m, ok := item.(map[string]any); ok && try(m) {
+			if m, ok := item.(map[string]any); ok && try(m, docID) {
 				return pemText, owner, nil
 			}
 		}
 	}
-	return "", "", sigErr("key %q not found in its document", clip(keyID))
+	return "", "", sigErrDetail("key not found in its document", fmt.Errorf("keyId %s", clip(keyID)))
 }
 
-// remoteActorFrom reads an actor document's inboxes.
-func remoteActorFrom(doc map[string]any, now time.Time) (RemoteActor, bool) {
-	id, _ := doc["id"].(string)
+// actorFromDocument reads the inboxes of an actor document fetched at id. The
+// document must say it is id, and its inbox and shared inbox must be on its
+// origin, so nobody can point our deliveries at a server of their choice.
+func actorFromDocument(doc map[string]any, id string, now time.Time) (RemoteActor, error) {
+	if docID, _ := doc["id"].(string); docID != id {
+		return RemoteActor{}, fmt.Errorf("document at %s has id %q", clip(id), clip(docID))
+	}
 	inbox, _ := doc["inbox"].(string)
-	if id == "" || inbox == "" {
-		return RemoteActor{}, false
+	if inbox == "" {
+		return RemoteActor{}, fmt.Errorf("actor %s has no inbox", clip(id))
+	}
+	if !sameOrigin(inbox, id) {
+		return RemoteActor{}, fmt.Errorf("actor %s has its inbox on another host", clip(id))
 	}
 	ra := RemoteActor{IRI: id, Inbox: inbox, UpdatedAt: now}
 	if ep, ok := doc["endpoints"].(map[string]any); ok {
 		ra.SharedInbox, _ = ep["sharedInbox"].(string)
 	}
-	return ra, true
+	if ra.SharedInbox != "" && !sameOrigin(ra.SharedInbox, id) {
+		return RemoteActor{}, fmt.Errorf("actor %s has its shared inbox on another host", clip(id))
+	}
+	return ra, nil
 }
 
 // maxFetchedDocument caps documents we fetch from remote servers.
 const maxFetchedDocument = 1 << 20
 
-// fetchDocument GETs an ActivityStreams document with a signed request.
-func (s *Service) fetchDocument(ctx context.Context, iri string) (map[string]any, error) {
+// fetchDocument GETs an ActivityStreams document with a signed request. It
+// returns the URL the document finally came from; a redirect to another
+// origin is refused, so a document is always one its own host served.
+func (s *Service) fetchDocument(ctx context.Context, iri string) (map[string]any, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, iri, nil)
 	if err != nil {
-		return nil, fmt.Errorf("build request: %w", err)
+		return nil, "", fmt.Errorf("build request: %w", err)
 	}
 	req.Header.Set("Accept", `application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"`)
 	if err := s.signRequest(req, nil); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", iri, err)
+		return nil, "", fmt.Errorf("GET %s: %w", iri, err)
 	}
 	defer resp.Body.Close()
+	final := iri
+	if resp.Request != nil && resp.Request.URL != nil {
+		final = resp.Request.URL.String()
+	}
+	if !sameOrigin(final, iri) {
+		return nil, "", fmt.Errorf("GET %s: redirected to another host", iri)
+	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: status %d", iri, resp.StatusCode)
+		return nil, "", fmt.Errorf("GET %s: status %d", iri, resp.StatusCode)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxFetchedDocument+1))
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", iri, err)
+		return nil, "", fmt.Errorf("read %s: %w", iri, err)
 	}
 	if len(body) > maxFetchedDocument {
-		return nil, fmt.Errorf("GET %s: document larger than %d bytes", iri, maxFetchedDocument)
+		return nil, "", fmt.Errorf("GET %s: document larger than %d bytes", iri, maxFetchedDocument)
 	}
 	var doc map[string]any
 	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, fmt.Errorf("GET %s: not a JSON object: %w", iri, err)
+		return nil, "", fmt.Errorf("GET %s: not a JSON object: %w", iri, err)
 	}
-	return doc, nil
+	return doc, final, nil
 }
 
 // ResolveActor returns a remote actor's inboxes from the store, fetching its
-// document when unknown.
+// document at its id when unknown.
 func (s *Service) ResolveActor(ctx context.Context, iri string) (RemoteActor, error) {
 	if ra, err := s.store.RemoteActor(ctx, iri); err == nil {
 		return ra, nil
 	}
-	u, err := url.Parse(iri)
-	if err != nil || u.Host == "" || !strings.HasPrefix(u.Scheme, "http") {
-		return RemoteActor{}, fmt.Errorf("ap: actor %q is not an http(s) IRI", iri)
+	return s.refreshActor(ctx, iri)
+}
+
+// refreshActor fetches an actor document at its id and stores its inboxes.
+func (s *Service) refreshActor(ctx context.Context, iri string) (RemoteActor, error) {
+	o := origin(iri)
+	if o == "" {
+		return RemoteActor{}, fmt.Errorf("ap: actor %q is not an http(s) IRI", clip(iri))
 	}
-	if s.isBlocked(ctx, u.Host) {
-		return RemoteActor{}, fmt.Errorf("ap: actor %q is on a blocked domain", iri)
+	if o == origin(s.base.String()) {
+		return RemoteActor{}, fmt.Errorf("ap: actor %q is local", clip(iri))
 	}
-	doc, err := s.fetchDocument(ctx, iri)
+	if s.isBlocked(ctx, hostOf(iri)) {
+		return RemoteActor{}, fmt.Errorf("ap: actor %q is on a blocked domain", clip(iri))
+	}
+	doc, _, err := s.fetchDocument(ctx, iri)
 	if err != nil {
 		return RemoteActor{}, fmt.Errorf("ap: resolve actor: %w", err)
 	}
-	ra, ok := remoteActorFrom(doc, s.now())
-	if !ok || ra.IRI != iri {
-		return RemoteActor{}, fmt.Errorf("ap: %s is not an actor document", iri)
+	ra, err := actorFromDocument(doc, iri, s.now())
+	if err != nil {
+		return RemoteActor{}, fmt.Errorf("ap: resolve actor: %w", err)
 	}
 	if err := s.store.PutRemoteActor(ctx, ra); err != nil {
 		return RemoteActor{}, err

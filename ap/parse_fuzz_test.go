@@ -92,16 +92,16 @@ func FuzzParseActivity(f *testing.F) {
 func TestCheckDigest(t *testing.T) {
 	body := []byte(`{"a":1}`)
 	sum := sha256.Sum256(body)
-	if err := checkDigest("SHA-256="+base64.StdEncoding.EncodeToString(sum[:]), body); err != nil {
+	if err := checkDigest([]string{"SHA-256=" + base64.StdEncoding.EncodeToString(sum[:])}, body); err != nil {
 		t.Errorf("good digest refused: %v", err)
 	}
-	if err := checkDigest("", body); err == nil {
+	if err := checkDigest(nil, body); err == nil {
 		t.Error("missing digest accepted")
 	}
-	if err := checkDigest("SHA-256=AAAA", body); err == nil {
+	if err := checkDigest([]string{"SHA-256=AAAA"}, body); err == nil {
 		t.Error("wrong digest accepted")
 	}
-	if err := checkDigest("MD5=abc", body); err == nil {
+	if err := checkDigest([]string{"MD5=abc"}, body); err == nil {
 		t.Error("digest without SHA-256 accepted")
 	}
 }

@@ -42,6 +42,10 @@ type Config struct {
 	MaxBody int64
 	// Delivery tunes the delivery worker.
 	Delivery DeliveryConfig
+	// InboundLimit and FollowLimit are the per-remote-host token buckets of
+	// the inbox: every activity takes from the first, a Follow from both.
+	InboundLimit RateLimit
+	FollowLimit  RateLimit
 }
 
 // Service is the ActivityPub actor of one domain.
@@ -58,6 +62,8 @@ type Service struct {
 	signer   *rsasig.Signer // our key, loaded once for every signature
 
 	keys     *keyFetcher
+	inLimit  *hostLimiter
+	follows  *hostLimiter
 	delivery *deliveryWorker
 	inbound  *inboundProcessor
 
@@ -113,10 +119,12 @@ func New(cfg Config, store Store, receiver Receiver, client *http.Client, logger
 		pubPEM:   string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})),
 	}
 	for _, d := range cfg.BlockedDomains {
-		if d = strings.ToLower(strings.TrimSpace(d)); d != "" {
+		if d = NormalizeHost(d); d != "" {
 			s.blocked = append(s.blocked, d)
 		}
 	}
+	s.inLimit = newHostLimiter(cfg.InboundLimit, defaultInboundLimit)
+	s.follows = newHostLimiter(cfg.FollowLimit, defaultFollowLimit)
 	s.keys = newKeyFetcher(s)
 	s.delivery = newDeliveryWorker(s, cfg.Delivery)
 	s.inbound = newInboundProcessor(s)
@@ -197,10 +205,12 @@ func (s *Service) TagURL(tag string) string { return s.base.String() + "/tags/" 
 func (s *Service) Wake() { s.delivery.wake() }
 
 // isBlocked reports whether host (or a parent domain) is blocked by config or store.
+// host is normalised first (NormalizeHost); a host that does not normalise
+// counts as blocked.
 func (s *Service) isBlocked(ctx context.Context, host string) bool {
-	h := strings.ToLower(host)
-	if i := strings.LastIndexByte(h, ':'); i > 0 && !strings.Contains(h[i:], "]") {
-		h = h[:i]
+	h := NormalizeHost(host)
+	if h == "" {
+		return true
 	}
 	for _, d := range s.blocked {
 		if h == d || strings.HasSuffix(h, "."+d) {
@@ -234,7 +244,7 @@ func (s *Service) filterInboxes(ctx context.Context, inboxes []string) []string 
 		}
 		seen[in] = true
 		u, err := url.Parse(in)
-		if err != nil || u.Host == "" || strings.EqualFold(u.Host, s.base.Host) || s.isBlocked(ctx, u.Host) {
+		if err != nil || u.Host == "" || sameOrigin(in, s.base.String()) || s.isBlocked(ctx, u.Host) {
 			continue
 		}
 		out = append(out, in)

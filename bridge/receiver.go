@@ -2,6 +2,8 @@ package bridge
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/artbridge/artbridge/ap"
@@ -26,7 +28,12 @@ func (s *Service) Receive(ctx context.Context, in ap.InboundActivity, doc map[st
 		if in.Type == "Announce" {
 			kind = "announce"
 		}
-		if target := iriOf(doc["object"]); s.isOurNote(target) {
+		target := iriOf(doc["object"])
+		exists, err := s.noteExists(ctx, target)
+		if err != nil {
+			return err
+		}
+		if exists {
 			if err := s.store.RecordInteraction(ctx, Interaction{NoteIRI: target, ActorIRI: in.Actor, Kind: kind, ActivityID: in.ID, At: in.ReceivedAt}); err != nil {
 				return err
 			}
@@ -42,7 +49,11 @@ func (s *Service) Receive(ctx context.Context, in ap.InboundActivity, doc map[st
 			return nil
 		}
 		target := iriOf(obj["inReplyTo"])
-		if !s.isOurNote(target) {
+		exists, err := s.noteExists(ctx, target)
+		if err != nil {
+			return err
+		}
+		if !exists {
 			target = ""
 		}
 		if target != "" {
@@ -53,8 +64,10 @@ func (s *Service) Receive(ctx context.Context, in ap.InboundActivity, doc map[st
 		if s.moderator == nil {
 			return nil
 		}
-		if s.forwarder == nil {
-			target = "" // without Discord there is no thread to forward replies to
+		if s.forwarder == nil || !isPublicOrUnlisted(doc, obj) {
+			// Without Discord there is no thread to forward replies to, and
+			// followers-only and direct replies are recorded but never shown.
+			target = ""
 		}
 		if err := s.moderator.InspectReply(ctx, in, doc, target); err != nil {
 			return err
@@ -117,6 +130,72 @@ func (s *Service) SetForwarder(f *Forwarder) { s.forwarder = f }
 
 func (s *Service) isOurNote(iri string) bool {
 	return iri != "" && strings.HasPrefix(iri, s.ap.NoteIRI(""))
+}
+
+// noteExists reports whether iri is one of our Notes with a post behind it
+// (taken down or not: interactions with a taken-down Note still widen the
+// takedown's reach). Anything else is ignored, not stored.
+func (s *Service) noteExists(ctx context.Context, iri string) (bool, error) {
+	if !s.isOurNote(iri) {
+		return false, nil
+	}
+	id := strings.TrimPrefix(iri, s.ap.NoteIRI(""))
+	if id == "" || strings.ContainsAny(id, "/?#") {
+		return false, nil
+	}
+	_, err := s.store.Post(ctx, id)
+	if errors.Is(err, ErrNotFound) || errors.Is(err, ap.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("look up note %s: %w", id, err)
+	}
+	return true, nil
+}
+
+// publicAddress is the ActivityStreams Public collection, in its three spellings.
+var publicAddress = map[string]bool{
+	"https://www.w3.org/ns/activitystreams#Public": true,
+	"as:Public": true,
+	"Public":    true,
+}
+
+// isPublicOrUnlisted reports whether a reply is addressed to Public in to
+// (public) or cc (unlisted), reading the object's addressing, or the
+// activity's when the object has none.
+func isPublicOrUnlisted(activity, obj map[string]any) bool {
+	src := obj
+	if obj["to"] == nil && obj["cc"] == nil {
+		src = activity
+	}
+	for _, field := range []string{"to", "cc"} {
+		for _, a := range addresses(src[field]) {
+			if publicAddress[a] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// addresses lists the IRIs of an addressing field (one value or an array).
+func addresses(v any) []string {
+	switch t := v.(type) {
+	case string:
+		return []string{t}
+	case map[string]any:
+		return []string{iriOf(t)}
+	case []any:
+		out := make([]string, 0, len(t))
+		for _, x := range t {
+			if len(out) >= 1000 {
+				break
+			}
+			out = append(out, iriOf(x))
+		}
+		return out
+	}
+	return nil
 }
 
 // iriOf returns the IRI of a string or an object with an id.

@@ -427,16 +427,16 @@ func (d *DB) NextDeliveryDue(ctx context.Context) (time.Time, bool, error) {
 // IsDomainBlocked reports whether host or one of its parent domains is blocked.
 // It reads the in-memory copy of the blocks (tablecache.go).
 func (d *DB) IsDomainBlocked(ctx context.Context, host string) (bool, error) {
+	host = ap.NormalizeHost(host)
+	if host == "" {
+		return true, nil // what does not normalise is no host we talk to
+	}
 	blocked, err := d.blocks.get(ctx, d)
 	if err != nil {
 		return false, err
 	}
 	if len(blocked) == 0 {
 		return false, nil
-	}
-	host = strings.ToLower(host)
-	if h, _, ok := strings.Cut(host, ":"); ok {
-		host = h
 	}
 	for h := host; h != ""; {
 		if blocked[h] {

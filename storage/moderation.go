@@ -8,9 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
+	"github.com/artbridge/artbridge/ap"
 	"github.com/artbridge/artbridge/bridge"
 	"github.com/artbridge/artbridge/moderation"
 )
@@ -440,13 +440,17 @@ func (d *DB) ImportDomainBlocks(ctx context.Context, blocks []DomainBlock, sourc
 	added := 0
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
 		for _, b := range blocks {
+			domain := ap.NormalizeHost(b.Domain)
+			if domain == "" {
+				return fmt.Errorf("storage: block %q: not a domain", b.Domain)
+			}
 			sev := b.Severity
 			if sev == "" {
 				sev = "suspend"
 			}
 			out, err := tx.ExecContext(ctx, `INSERT INTO domain_blocks (domain, severity, comment, created_at, source)
 				VALUES (?, ?, ?, ?, ?) ON CONFLICT (domain) DO NOTHING`,
-				strings.ToLower(b.Domain), sev, b.Comment, ms(at), source)
+				domain, sev, b.Comment, ms(at), source)
 			if err != nil {
 				return fmt.Errorf("storage: block %s: %w", b.Domain, err)
 			}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -20,6 +21,7 @@ type remoteKey struct {
 	pub     *rsa.PublicKey
 	owner   string
 	fetched time.Time
+	proven  bool // the owner's actor document was fetched and lists the key
 }
 
 // keyCache caches public keys by keyId; concurrent misses for one keyId share
@@ -42,14 +44,15 @@ func newKeyCache() *keyCache {
 }
 
 // get returns the key for keyID, fetching it (signed by fetcher when the
-// style signs GETs) if it is absent, failed, or older than the TTL.
-func (c *keyCache) get(ctx context.Context, s *Server, keyID string, fetcher *Actor) (*remoteKey, error) {
+// style signs GETs) if it is absent, failed, older than the TTL, or not
+// proven when prove asks for the owner's confirmation.
+func (c *keyCache) get(ctx context.Context, s *Server, keyID string, fetcher *Actor, prove bool) (*remoteKey, error) {
 	c.mu.Lock()
 	e, ok := c.keys[keyID]
 	if ok {
 		select {
 		case <-e.done:
-			if e.err != nil || s.cfg.now().Sub(e.key.fetched) > s.cfg.keyTTL {
+			if e.err != nil || s.cfg.now().Sub(e.key.fetched) > s.cfg.keyTTL || (prove && !e.key.proven) {
 				ok = false
 			}
 		default:
@@ -61,7 +64,7 @@ func (c *keyCache) get(ctx context.Context, s *Server, keyID string, fetcher *Ac
 		c.fetches++
 		c.perKeyID[keyID]++
 		c.mu.Unlock()
-		e.key, e.err = s.fetchKey(ctx, keyID, fetcher)
+		e.key, e.err = s.fetchKey(ctx, keyID, fetcher, prove)
 		close(e.done)
 		return e.key, e.err
 	}
@@ -82,27 +85,70 @@ func (s *Server) KeyFetches(keyID string) (total, forKeyID int) {
 	return s.keys.fetches, s.keys.perKeyID[keyID]
 }
 
-// fetchKey dereferences keyID (without its fragment) and extracts the key
-// whose id is keyID, from a key document or an actor's publicKey.
-func (s *Server) fetchKey(ctx context.Context, keyID string, fetcher *Actor) (*remoteKey, error) {
-	u, _, _ := strings.Cut(keyID, "#")
+// errKeyOwner marks a key whose owner does not vouch for it.
+var errKeyOwner = errors.New("key not owned by actor")
+
+// fetchKey dereferences keyID (without its fragment), extracts the key whose
+// id is keyID, and proves its owner the way Mastodon does: the owner is on the
+// key's origin and the owner's actor document, fetched at the owner's id,
+// lists the same key id with the same public key. Without prove (a signed
+// GET) the owner's document is not fetched, as GoToSocial does: two hosts
+// that sign their GETs would otherwise fetch each other's actors forever.
+func (s *Server) fetchKey(ctx context.Context, keyID string, fetcher *Actor, prove bool) (*remoteKey, error) {
+	docURL, _, _ := strings.Cut(keyID, "#")
 	var signer *Actor
 	if s.cfg.style.signsGET() {
 		signer = fetcher
 	}
-	doc, err := s.getJSON(ctx, u, signer)
+	doc, err := s.getJSON(ctx, docURL, signer)
 	if err != nil {
 		return nil, fmt.Errorf("fetch key %s: %w", keyID, err)
 	}
 	kd := findKey(doc, keyID)
 	if kd == nil {
-		return nil, fmt.Errorf("document at %s holds no key %s", u, keyID)
+		return nil, fmt.Errorf("document at %s holds no key %s", docURL, keyID)
 	}
-	blk, _ := pem.Decode([]byte(str(kd["publicKeyPem"])))
+	pub, err := parseKeyPEM(str(kd["publicKeyPem"]))
+	if err != nil {
+		return nil, fmt.Errorf("key %s: %w", keyID, err)
+	}
+	owner := str(kd["owner"])
+	if owner == "" {
+		return nil, fmt.Errorf("key %s has no owner", keyID)
+	}
+	if o := originOf(owner); o == "" || o != originOf(keyID) {
+		return nil, fmt.Errorf("%w: key %s is not on its owner %s's host", errKeyOwner, keyID, owner)
+	}
+	if !prove {
+		return &remoteKey{pub: pub, owner: owner, fetched: s.cfg.now()}, nil
+	}
+	actorDoc := doc
+	if str(doc["id"]) != owner || docURL != owner {
+		if actorDoc, err = s.getJSON(ctx, owner, signer); err != nil {
+			return nil, fmt.Errorf("fetch key owner %s: %w", owner, err)
+		}
+	}
+	if str(actorDoc["id"]) != owner {
+		return nil, fmt.Errorf("%w: %s serves a document with id %q", errKeyOwner, owner, str(actorDoc["id"]))
+	}
+	listed := findKey(actorDoc, keyID)
+	if listed == nil {
+		return nil, fmt.Errorf("%w: actor %s does not list key %s", errKeyOwner, owner, keyID)
+	}
+	if lp, err := parseKeyPEM(str(listed["publicKeyPem"])); err != nil || !lp.Equal(pub) {
+		return nil, fmt.Errorf("%w: actor %s lists another key as %s", errKeyOwner, owner, keyID)
+	}
+	return &remoteKey{pub: pub, owner: owner, fetched: s.cfg.now(), proven: true}, nil
+}
+
+// parseKeyPEM reads an RSA public key in PKIX or PKCS#1 PEM.
+func parseKeyPEM(text string) (*rsa.PublicKey, error) {
+	blk, _ := pem.Decode([]byte(text))
 	if blk == nil {
-		return nil, fmt.Errorf("key %s: no PEM block", keyID)
+		return nil, errors.New("no PEM block")
 	}
 	var pub any
+	var err error
 	switch blk.Type {
 	case "RSA PUBLIC KEY":
 		pub, err = x509.ParsePKCS1PublicKey(blk.Bytes)
@@ -110,17 +156,27 @@ func (s *Server) fetchKey(ctx context.Context, keyID string, fetcher *Actor) (*r
 		pub, err = x509.ParsePKIXPublicKey(blk.Bytes)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("key %s: %w", keyID, err)
+		return nil, err
 	}
 	rk, ok := pub.(*rsa.PublicKey)
 	if !ok {
-		return nil, fmt.Errorf("key %s is %T, not RSA", keyID, pub)
+		return nil, fmt.Errorf("key is %T, not RSA", pub)
 	}
-	owner := str(kd["owner"])
-	if owner == "" {
-		return nil, fmt.Errorf("key %s has no owner", keyID)
+	return rk, nil
+}
+
+// originOf is "host:port" of an http(s) URL, lower-cased, the port made
+// explicit; "" for anything else.
+func originOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
 	}
-	return &remoteKey{pub: rk, owner: owner, fetched: s.cfg.now()}, nil
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	return strings.ToLower(strings.TrimSuffix(u.Hostname(), ".")) + ":" + port
 }
 
 // findKey returns the key object with id keyID: the document itself, or one in

@@ -34,6 +34,8 @@ const (
 	ReasonOwnerMismatch    Reason = "owner-mismatch"      // publicKey.owner differs from the activity's actor
 	ReasonBadSignature     Reason = "bad-signature"       // the RSA signature does not verify
 	ReasonUnsignedFetch    Reason = "unsigned-fetch"      // unsigned GET under RequireSignedFetch
+	ReasonHost             Reason = "host"                // the signed Host is not this host
+	ReasonKeyOwner         Reason = "key-owner"           // the key's owner does not list it, or lives on another host
 )
 
 // Request is one recorded HTTP request, whatever its path.

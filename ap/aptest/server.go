@@ -190,6 +190,15 @@ func (s *Server) putObject(iri string, doc map[string]any) {
 	s.objects[p] = doc
 }
 
+// Serve makes the host answer GETs of path with doc, whatever it says: the
+// documents a hostile server would forge (a key document naming another
+// host's actor, an actor with someone else's inbox).
+func (s *Server) Serve(path string, doc map[string]any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.objects[path] = doc
+}
+
 // markGone makes the path of iri answer 410 Gone with a Tombstone.
 func (s *Server) markGone(iri string) {
 	p := strings.TrimPrefix(iri, s.base)

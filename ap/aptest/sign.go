@@ -8,11 +8,10 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/superseriousbusiness/httpsig"
 )
 
 // SignOption changes how an actor signs one request, mostly to produce the
@@ -31,6 +30,11 @@ type signOptions struct {
 	unsigned       bool
 	scheme         Scheme
 	contentType    string
+	headers        []string      // the signed header list, instead of the default
+	createdOffset  time.Duration // shifts (created) from now
+	signedHost     string        // the Host header sent and signed
+	upperNames     bool          // KEYID=, HEADERS=, …
+	duplicateKeyID string        // a second keyId parameter
 }
 
 // WithWrongKey signs with a key other than the one the actor publishes.
@@ -40,6 +44,38 @@ func WithWrongKey() SignOption { return func(o *signOptions) { o.wrongKey = true
 // the posting actor: the signature is valid but publicKey.owner is not the actor.
 func WithKeyOf(other *Actor) SignOption {
 	return func(o *signOptions) { o.key, o.keyID = other.key, other.KeyID() }
+}
+
+// WithKeyID signs with key while claiming keyID, e.g. a key document a
+// hostile server serves (see Server.Serve).
+func WithKeyID(keyID string, key *rsa.PrivateKey) SignOption {
+	return func(o *signOptions) { o.key, o.keyID = key, keyID }
+}
+
+// WithSignedHeaders signs exactly these headers, in order, e.g.
+// "(request-target)", "host", "(created)", "digest"; a body still gets its
+// Digest header.
+func WithSignedHeaders(h ...string) SignOption {
+	return func(o *signOptions) { o.headers = append([]string(nil), h...) }
+}
+
+// WithCreatedOffset shifts the (created) parameter from now (it is sent only
+// when (created) is among the signed headers).
+func WithCreatedOffset(d time.Duration) SignOption {
+	return func(o *signOptions) { o.createdOffset = d }
+}
+
+// WithSignedHost sends and signs this Host instead of the target's, as a
+// delivery meant for another server replayed to the target would.
+func WithSignedHost(h string) SignOption { return func(o *signOptions) { o.signedHost = h } }
+
+// WithUpperCaseParams writes the Signature parameter names in upper case
+// (KEYID=, HEADERS=, …).
+func WithUpperCaseParams() SignOption { return func(o *signOptions) { o.upperNames = true } }
+
+// WithDuplicateKeyID appends a second keyId parameter naming keyID.
+func WithDuplicateKeyID(keyID string) SignOption {
+	return func(o *signOptions) { o.duplicateKeyID = keyID }
 }
 
 // WithDateOffset shifts the Date header (e.g. -13*time.Hour for a stale date).
@@ -105,19 +141,23 @@ func digestOf(body []byte) string {
 	return "SHA-256=" + base64.StdEncoding.EncodeToString(sum[:])
 }
 
-// signCavage signs req with a draft-cavage Signature: (request-target) host
-// date on every request, plus digest on a request with a body. The
-// superseriousbusiness/httpsig library computes the signature; it always writes
-// algorithm="hs2019", which is rewritten to the style's (or option's) value —
-// the parameter is not part of the signed string.
+// signCavage signs req with a draft-cavage-12 Signature: (request-target)
+// host date on every request, plus digest on a request with a body (or the
+// header list of WithSignedHeaders). The signing string (draft-cavage-12
+// §2.3) and the RSASSA-PKCS1-v1_5 SHA-256 signature are computed here, with
+// crypto/rsa, independently of the server under test.
 func (a *Actor) signCavage(req *http.Request, body []byte, o signOptions) error {
 	key, keyID, err := a.signingKey(o)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Date", a.s.cfg.now().Add(o.dateOffset).UTC().Format(http.TimeFormat))
-	req.Header.Set("Host", req.URL.Host)
-	headers := []string{httpsig.RequestTarget, "host", "date"}
+	now := a.s.cfg.now()
+	req.Header.Set("Date", now.Add(o.dateOffset).UTC().Format(http.TimeFormat))
+	req.Host = req.URL.Host
+	if o.signedHost != "" {
+		req.Host = o.signedHost
+	}
+	headers := []string{"(request-target)", "host", "date"}
 	if body != nil {
 		switch {
 		case o.noDigest:
@@ -131,21 +171,76 @@ func (a *Actor) signCavage(req *http.Request, body []byte, o signOptions) error 
 			headers = append(headers, "digest")
 		}
 	}
-	signer, _, err := httpsig.NewSigner([]httpsig.Algorithm{httpsig.RSA_SHA256}, httpsig.DigestSha256, headers, httpsig.Signature, 0)
-	if err != nil {
-		return fmt.Errorf("aptest: signer: %w", err)
+	if o.headers != nil {
+		headers = o.headers
+		if body != nil && req.Header.Get("Digest") == "" && !o.noDigest {
+			req.Header.Set("Digest", digestOf(body))
+		}
 	}
-	// Digest is set above, so the library is given no body to digest.
-	if err := signer.SignRequest(key, keyID, req, nil); err != nil {
+	created := now.Add(o.createdOffset).Unix()
+	str, err := cavageSigningString(req, headers, created)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256([]byte(str))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, sum[:])
+	if err != nil {
 		return fmt.Errorf("aptest: sign %s: %w", req.URL, err)
 	}
 	alg := o.algorithm
 	if alg == "" {
 		alg = a.s.cfg.style.algorithmParam()
 	}
-	sig := req.Header.Get("Signature")
-	req.Header.Set("Signature", strings.Replace(sig, `algorithm="hs2019"`, `algorithm="`+alg+`"`, 1))
+	names := [4]string{"keyId", "algorithm", "headers", "signature"}
+	if o.upperNames {
+		names = [4]string{"KEYID", "ALGORITHM", "HEADERS", "SIGNATURE"}
+	}
+	params := []string{
+		names[0] + `="` + keyID + `"`,
+		names[1] + `="` + alg + `"`,
+	}
+	if slices.Contains(headers, "(created)") {
+		params = append(params, "created="+strconv.FormatInt(created, 10))
+	}
+	params = append(params,
+		names[2]+`="`+strings.Join(headers, " ")+`"`,
+		names[3]+`="`+base64.StdEncoding.EncodeToString(sig)+`"`)
+	if o.duplicateKeyID != "" {
+		params = append(params, `keyId="`+o.duplicateKeyID+`"`)
+	}
+	req.Header.Set("Signature", strings.Join(params, ","))
 	return nil
+}
+
+// cavageSigningString is the draft-cavage-12 §2.3 signing string of req over
+// headers: one "name: value" line each, lower-case names, (request-target)
+// as "method path?query", (created) as the Unix time given, several values
+// of one header joined with ", ".
+func cavageSigningString(req *http.Request, headers []string, created int64) (string, error) {
+	lines := make([]string, 0, len(headers))
+	for _, h := range headers {
+		var v string
+		switch h {
+		case "(request-target)":
+			v = strings.ToLower(req.Method) + " " + req.URL.RequestURI()
+		case "host":
+			v = req.Host
+		case "(created)":
+			v = strconv.FormatInt(created, 10)
+		default:
+			vals := req.Header.Values(h)
+			if len(vals) == 0 {
+				return "", fmt.Errorf("aptest: header %q to sign is not set", h)
+			}
+			trimmed := make([]string, len(vals))
+			for i, x := range vals {
+				trimmed[i] = strings.TrimSpace(x)
+			}
+			v = strings.Join(trimmed, ", ")
+		}
+		lines = append(lines, h+": "+v)
+	}
+	return strings.Join(lines, "\n"), nil
 }
 
 // signRFC9421 signs req as Fedify does first: RFC 9421 HTTP Message

@@ -2,6 +2,8 @@ package aptest
 
 import (
 	"context"
+	"crypto"
+	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -10,38 +12,94 @@ import (
 	"mime"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
-
-	"github.com/superseriousbusiness/httpsig"
 )
 
 // sigParams are the parameters of a draft-cavage Signature header.
 type sigParams struct {
-	keyID     string
-	algorithm string
-	headers   []string
-	signature string
+	keyID                  string
+	algorithm              string
+	headers                []string
+	signature              string
+	created                int64
+	expires                int64
+	hasCreated, hasExpires bool
 }
 
-// parseSignature parses `keyId="…",algorithm="…",headers="…",signature="…"`.
+// knownParams are the parameter names of draft-cavage-12 §2.1, spelt as the
+// draft spells them. A name that differs only in case is refused rather than
+// ignored: a verifier that ignored "HEADERS" would fall back to the draft's
+// default of signing date only.
+var knownParams = map[string]string{
+	"keyid": "keyId", "algorithm": "algorithm", "headers": "headers",
+	"signature": "signature", "created": "created", "expires": "expires",
+}
+
+// parseSignature parses `keyId="…",algorithm="…",headers="…",signature="…"`
+// (draft-cavage-12 §2.1, §4.1): comma-separated name="value" pairs (created
+// and expires may be bare integers); a repeated parameter is refused.
 func parseSignature(h string) (sigParams, error) {
 	var p sigParams
-	for part := range strings.SplitSeq(h, ",") {
-		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if !ok {
-			return p, fmt.Errorf("parameter %q without '='", part)
+	if len(h) > 8192 {
+		return p, errors.New("Signature header too long")
+	}
+	seen := map[string]bool{}
+	rest := strings.TrimSpace(h)
+	for rest != "" {
+		name, after, ok := strings.Cut(rest, "=")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" {
+			return p, fmt.Errorf("parameter without '=' near %q", rest)
 		}
-		v = strings.Trim(v, `"`)
-		switch k {
+		var val string
+		if strings.HasPrefix(after, `"`) {
+			end := strings.IndexByte(after[1:], '"')
+			if end < 0 {
+				return p, fmt.Errorf("unterminated value of %q", name)
+			}
+			val, rest = after[1:1+end], after[2+end:]
+		} else {
+			end := strings.IndexByte(after, ',')
+			if end < 0 {
+				end = len(after)
+			}
+			val, rest = strings.TrimSpace(after[:end]), after[end:]
+		}
+		rest = strings.TrimSpace(rest)
+		if rest != "" {
+			if rest[0] != ',' {
+				return p, fmt.Errorf("expected ',' after %q", name)
+			}
+			rest = strings.TrimSpace(rest[1:])
+		}
+		if spelt, known := knownParams[strings.ToLower(name)]; known && spelt != name {
+			return p, fmt.Errorf("parameter %q must be written %q", name, spelt)
+		}
+		if seen[name] {
+			return p, fmt.Errorf("parameter %q given twice", name)
+		}
+		seen[name] = true
+		switch name {
 		case "keyId":
-			p.keyID = v
+			p.keyID = val
 		case "algorithm":
-			p.algorithm = v
+			p.algorithm = val
 		case "headers":
-			p.headers = strings.Fields(strings.ToLower(v))
+			p.headers = strings.Fields(strings.ToLower(val))
 		case "signature":
-			p.signature = v
+			p.signature = val
+		case "created", "expires":
+			n, err := strconv.ParseInt(val, 10, 64)
+			if err != nil {
+				return p, fmt.Errorf("%s %q is not an integer", name, val)
+			}
+			if name == "created" {
+				p.created, p.hasCreated = n, true
+			} else {
+				p.expires, p.hasExpires = n, true
+			}
 		}
 	}
 	switch {
@@ -49,8 +107,10 @@ func parseSignature(h string) (sigParams, error) {
 		return p, errors.New("no keyId")
 	case p.signature == "":
 		return p, errors.New("no signature")
-	case len(p.headers) == 0:
+	case !seen["headers"]:
 		p.headers = []string{"date"} // the draft's default
+	case len(p.headers) == 0:
+		return p, errors.New("empty headers")
 	}
 	return p, nil
 }
@@ -109,18 +169,40 @@ func (s *Server) verifyRequest(ctx context.Context, r *http.Request, body []byte
 			return reject(res, ReasonDigestNotSigned, "signed headers %q lack digest", p.headers)
 		}
 	}
-	for _, need := range []string{"(request-target)", "host", "date"} {
+	for _, need := range []string{"(request-target)", "host"} {
 		if !slices.Contains(p.headers, need) {
 			return reject(res, ReasonHeadersNotSigned, "signed headers %q lack %s", p.headers, need)
 		}
+	}
+	// Mastodon: date or (created) must be signed; an unsigned Date proves nothing.
+	if !slices.Contains(p.headers, "date") && !slices.Contains(p.headers, "(created)") {
+		return reject(res, ReasonHeadersNotSigned, "signed headers %q lack date and (created)", p.headers)
+	}
+	if !strings.EqualFold(r.Host, s.host) {
+		return reject(res, ReasonHost, "signed host %q is not this host %q", r.Host, s.host)
 	}
 	if post {
 		if err := checkDigest(r.Header.Values("Digest"), body); err != nil {
 			return reject(res, ReasonDigestMismatch, "%v", err)
 		}
 	}
-	if err := s.checkDate(r.Header.Get("Date")); err != nil {
-		return reject(res, ReasonDate, "%v", err)
+	if slices.Contains(p.headers, "date") {
+		if err := s.checkDate(r.Header.Get("Date")); err != nil {
+			return reject(res, ReasonDate, "%v", err)
+		}
+	}
+	if slices.Contains(p.headers, "(created)") || p.hasCreated {
+		if !p.hasCreated {
+			return reject(res, ReasonDate, "(created) signed without a created parameter")
+		}
+		if err := s.checkTime(time.Unix(p.created, 0)); err != nil {
+			return reject(res, ReasonDate, "created: %v", err)
+		}
+	}
+	if slices.Contains(p.headers, "(expires)") || p.hasExpires {
+		if !p.hasExpires || s.cfg.now().After(time.Unix(p.expires, 0)) {
+			return reject(res, ReasonDate, "signature expired or expires missing")
+		}
 	}
 	if post {
 		// Unmarshal refuses trailing data after the object, as Mastodon does.
@@ -134,21 +216,59 @@ func (s *Server) verifyRequest(ctx context.Context, r *http.Request, body []byte
 			return reject(res, ReasonNoActor, "activity has no actor")
 		}
 	}
-	key, err := s.keys.get(ctx, s, p.keyID, fetcher)
+	key, err := s.keys.get(ctx, s, p.keyID, fetcher, post)
+	if errors.Is(err, errKeyOwner) {
+		return reject(res, ReasonKeyOwner, "%v", err)
+	}
 	if err != nil {
 		return reject(res, ReasonKeyFetch, "%v", err)
 	}
 	if post && key.owner != res.actor {
 		return reject(res, ReasonOwnerMismatch, "key owner %q is not the actor %q", key.owner, res.actor)
 	}
-	v, err := httpsig.NewVerifier(r)
+	sig, err := base64.StdEncoding.DecodeString(p.signature)
+	if err != nil {
+		return reject(res, ReasonMalformed, "signature is not base64")
+	}
+	str, err := verifySigningString(r, p)
 	if err != nil {
 		return reject(res, ReasonMalformed, "%v", err)
 	}
-	if err := v.Verify(key.pub, httpsig.RSA_SHA256); err != nil {
+	sum := sha256.Sum256([]byte(str))
+	if err := rsa.VerifyPKCS1v15(key.pub, crypto.SHA256, sum[:], sig); err != nil {
 		return reject(res, ReasonBadSignature, "%v", err)
 	}
 	return res
+}
+
+// verifySigningString rebuilds the signing string from the header list that
+// was checked (draft-cavage-12 §2.3).
+func verifySigningString(r *http.Request, p sigParams) (string, error) {
+	lines := make([]string, 0, len(p.headers))
+	for _, h := range p.headers {
+		var v string
+		switch h {
+		case "(request-target)":
+			v = strings.ToLower(r.Method) + " " + r.URL.RequestURI()
+		case "host":
+			v = r.Host
+		case "(created)":
+			v = strconv.FormatInt(p.created, 10)
+		case "(expires)":
+			v = strconv.FormatInt(p.expires, 10)
+		default:
+			vals := r.Header.Values(h)
+			if len(vals) == 0 {
+				return "", fmt.Errorf("signed header %q is absent", h)
+			}
+			for i := range vals {
+				vals[i] = strings.TrimSpace(vals[i])
+			}
+			v = strings.Join(vals, ", ")
+		}
+		lines = append(lines, h+": "+v)
+	}
+	return strings.Join(lines, "\n"), nil
 }
 
 // checkContentType accepts application/activity+json and
@@ -197,6 +317,11 @@ func (s *Server) checkDate(h string) error {
 	if err != nil {
 		return fmt.Errorf("date %q: %w", h, err)
 	}
+	return s.checkTime(t)
+}
+
+// checkTime requires t within the configured skew of the host's clock.
+func (s *Server) checkTime(t time.Time) error {
 	d := s.cfg.now().Sub(t)
 	if d > s.cfg.dateSkew || d < -s.cfg.dateSkew {
 		return fmt.Errorf("date %s is %v from now (limit %v)", t.Format(time.RFC3339), d.Round(time.Second), s.cfg.dateSkew)

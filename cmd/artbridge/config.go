@@ -45,6 +45,12 @@ type FederationConfig struct {
 	DeliveryConcurrency   int      `toml:"delivery_concurrency"`
 	DeliveryPerHost       int      `toml:"delivery_per_host"`
 	PostTail              string   `toml:"post_tail"`
+	// Per-remote-host token buckets of the inbox (0: the default; a negative
+	// rate turns a limit off).
+	InboundPerMinute float64 `toml:"inbound_per_minute"`
+	InboundBurst     int     `toml:"inbound_burst"`
+	FollowsPerMinute float64 `toml:"follows_per_minute"`
+	FollowsBurst     int     `toml:"follows_burst"`
 }
 
 // MediaConfig limits images.

@@ -18,8 +18,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"golang.org/x/net/idna"
-
+	"github.com/artbridge/artbridge/ap"
 	"github.com/artbridge/artbridge/bridge"
 	"github.com/artbridge/artbridge/moderation"
 	"github.com/artbridge/artbridge/storage"
@@ -286,21 +285,26 @@ func parseBlockCSV(text string) ([]storage.DomainBlock, []string, error) {
 	return blocks, skipped, nil
 }
 
-// normaliseDomain returns the lower-case ASCII form of a domain (or IP
-// address), or why it is not one.
+// normaliseDomain returns the form of a domain (or IP address) that blocks
+// are compared in, the one ap.NormalizeHost gives every inbound host and
+// delivery (lower case, punycode, no trailing dot, no port), or why it is
+// not one.
 func normaliseDomain(s string) (string, string) {
-	s = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), ".")
+	s = strings.TrimSpace(s)
 	if strings.Contains(s, "*") {
 		return "", "obfuscated domain (export without obfuscation)"
 	}
-	if _, err := netip.ParseAddr(strings.Trim(s, "[]")); err == nil {
-		return strings.Trim(s, "[]"), ""
-	}
-	ascii, err := idna.Lookup.ToASCII(s)
-	if err != nil || !validHostname(ascii) {
+	h := ap.NormalizeHost(s)
+	if h == "" {
 		return "", "not a domain"
 	}
-	return ascii, ""
+	if _, err := netip.ParseAddr(h); err == nil {
+		return h, ""
+	}
+	if !validHostname(h) {
+		return "", "not a domain"
+	}
+	return h, ""
 }
 
 // validHostname reports whether s is a lower-case ASCII host name of at least

@@ -77,6 +77,8 @@ func openInstance(ctx context.Context, configPath string, env Env) (*instance, e
 			Concurrency: cfg.Federation.DeliveryConcurrency,
 			PerHost:     cfg.Federation.DeliveryPerHost,
 		},
+		InboundLimit: ap.RateLimit{PerMinute: cfg.Federation.InboundPerMinute, Burst: cfg.Federation.InboundBurst},
+		FollowLimit:  ap.RateLimit{PerMinute: cfg.Federation.FollowsPerMinute, Burst: cfg.Federation.FollowsBurst},
 	}, db, nil, client, log, time.Now)
 	if err != nil {
 		db.Close()
