@@ -38,7 +38,7 @@ func FuzzProcess(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in := append([]byte(nil), data...)
-		got, err := Process(data, fuzzLimits())
+		got, err := Process(t.Context(), data, fuzzLimits())
 		if !bytes.Equal(in, data) {
 			t.Fatal("Process modified its input")
 		}
@@ -55,7 +55,7 @@ func FuzzProcess(f *testing.F) {
 			return
 		}
 		checkDecodes(t, got)
-		again, err := Process(got.Data, fuzzLimits())
+		again, err := Process(t.Context(), got.Data, fuzzLimits())
 		if err != nil {
 			t.Fatalf("processing the output again: %v", err)
 		}
