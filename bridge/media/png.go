@@ -9,17 +9,18 @@ import (
 	"io"
 )
 
-// pngKeepAncillary reports whether an ancillary chunk of this type and size
+// pngKeepAncillary reports whether an ancillary chunk of this type and payload
 // survives stripping: colour management, transparency, physical size,
 // significant bits, background and histogram, each only at a size its
 // definition allows, so none can carry extra bytes. iCCP is rebuilt by
 // stripPNG instead. Every other ancillary chunk (eXIf, tEXt, zTXt, iTXt,
 // tIME, the APNG animation chunks acTL, fcTL and fdAT, and any private or
 // unknown chunk, which may carry metadata too) is dropped.
-func pngKeepAncillary(typ string, size int) bool {
+func pngKeepAncillary(typ string, payload []byte) bool {
+	size := len(payload)
 	switch typ {
 	case "sRGB":
-		return size == 1
+		return size == 1 && payload[0] <= 3 // rendering intent
 	case "gAMA":
 		return size == 4
 	case "cHRM":
@@ -33,7 +34,7 @@ func pngKeepAncillary(typ string, size int) bool {
 	case "sBIT":
 		return size >= 1 && size <= 4
 	case "pHYs":
-		return size == 9
+		return size == 9 && payload[8] <= 1 // unit: unknown or metre
 	case "tRNS":
 		return size <= 256
 	case "bKGD":
@@ -97,7 +98,7 @@ func stripPNG(data []byte, limits Limits) ([]byte, int, error) {
 		switch {
 		case critical && !pngKnownCritical(typ):
 			return nil, 0, fmt.Errorf("%w: unknown critical chunk %q", ErrUnsupportedType, typ)
-		case critical, pngKeepAncillary(typ, int(length)):
+		case critical, pngKeepAncillary(typ, data[i+8:end-4]):
 			out = append(out, data[i:end]...)
 		case typ == "iCCP" && !seenICC:
 			seenICC = true
