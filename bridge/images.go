@@ -7,16 +7,51 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/artbridge/artbridge/bridge/media"
 )
 
+// imageCheckBudget is how long checking one image may take: the context
+// media.Process runs under. The worst image the limits accept takes a few
+// seconds on one core (docs/performance.md); a file that would take longer is
+// refused as too complex rather than holding a core.
+const imageCheckBudget = 20 * time.Second
+
+// ImageError is a refused image: it is ErrInvalid (errors.Is), and what it
+// unwraps to is the *media.Error whose text tells the artist what is wrong
+// and what to do, so errors.Unwrap(err) is the message to show.
+type ImageError struct {
+	// Filename is the name the artist gave the file.
+	Filename string
+	// Err is the reason, a *media.Error (or a context error when the intake
+	// was cancelled).
+	Err error
+}
+
+// Error names the file and the reason.
+func (e *ImageError) Error() string {
+	return fmt.Sprintf("%v: %s: %v", ErrInvalid, e.Filename, e.Err)
+}
+
+// Is makes the error match ErrInvalid.
+func (e *ImageError) Is(target error) bool { return target == ErrInvalid }
+
+// Unwrap returns the reason.
+func (e *ImageError) Unwrap() error { return e.Err }
+
+// ArtistMessage is the reason as the artist should read it.
+func (e *ImageError) ArtistMessage() string { return e.Err.Error() }
+
 // StoreImage checks, strips and stores an uploaded image under the media
-// directory (content-addressed: the same bytes are stored once).
+// directory (content-addressed: the same bytes are stored once). A refused
+// image is an *ImageError.
 func (s *Service) StoreImage(ctx context.Context, data []byte, filename string) (Image, error) {
-	img, err := media.Process(data, media.Limits{MaxBytes: s.cfg.MaxImageBytes, Types: s.cfg.AcceptedTypes})
+	checkCtx, cancel := context.WithTimeout(ctx, imageCheckBudget)
+	defer cancel()
+	img, err := media.Process(checkCtx, data, media.Limits{MaxBytes: s.cfg.MaxImageBytes, Types: s.cfg.AcceptedTypes})
 	if err != nil {
-		return Image{}, fmt.Errorf("%w: %s: %w", ErrInvalid, filename, err)
+		return Image{}, &ImageError{Filename: filename, Err: err}
 	}
 	name := img.SHA256 + img.Ext
 	if err := os.MkdirAll(s.cfg.MediaDir, 0o755); err != nil {

@@ -44,7 +44,7 @@ func BenchmarkProcessJPEG4000x3000(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := Process(data, Limits{}); err != nil {
+		if _, err := Process(b.Context(), data, Limits{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -57,7 +57,7 @@ func BenchmarkProcessPNG1500x1500(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := Process(data, Limits{}); err != nil {
+		if _, err := Process(b.Context(), data, Limits{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -85,7 +85,7 @@ func BenchmarkStripJPEG4000x3000(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
 	for b.Loop() {
-		if _, _, err := stripJPEG(data); err != nil {
+		if _, _, err := stripJPEG(data, Limits{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -2,12 +2,14 @@ package media
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+	"io"
 
 	"golang.org/x/image/webp"
 )
@@ -40,8 +42,8 @@ func decodeConfig(mediaType string, data []byte) (image.Config, error) {
 
 // decodeImage decodes data (the first frame of an animation) and checks that
 // it matches the header's dimensions cfg.
-func decodeImage(mediaType string, data []byte, cfg image.Config) (image.Image, error) {
-	r := bytes.NewReader(data)
+func decodeImage(ctx context.Context, mediaType string, data []byte, cfg image.Config) (image.Image, error) {
+	r := &ctxReader{ctx: ctx, r: bytes.NewReader(data)}
 	var (
 		img image.Image
 		err error
@@ -54,11 +56,14 @@ func decodeImage(mediaType string, data []byte, cfg image.Config) (image.Image, 
 	case TypeGIF:
 		img, err = gif.Decode(r)
 	case TypeWebP:
-		img, err = webp.Decode(bytes.NewReader(webpForDecoder(data)))
+		img, err = webp.Decode(&ctxReader{ctx: ctx, r: bytes.NewReader(webpForDecoder(data))})
 	default:
 		return nil, fmt.Errorf("%w: %s", ErrUnsupportedType, mediaType)
 	}
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%s pixels: %w", mediaType, ctx.Err())
+		}
 		return nil, classify(mediaType, "pixels", err)
 	}
 	b := img.Bounds()
@@ -88,4 +93,18 @@ func classify(mediaType, what string, err error) error {
 		return fmt.Errorf("%w: %s %s: %w", ErrUnsupportedType, mediaType, what, err)
 	}
 	return fmt.Errorf("%w: %s %s: %w", ErrCorrupt, mediaType, what, err)
+}
+
+// ctxReader fails every read once ctx is done, so a decoder reading from it
+// gives up at its next read: every 4 KiB of input for the standard decoders.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }

@@ -8,6 +8,7 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+	"strings"
 	"testing"
 
 	"golang.org/x/image/webp"
@@ -35,16 +36,26 @@ func FuzzProcess(f *testing.F) {
 	f.Add([]byte("RIFF\x04\x00\x00\x00WEBP"))
 	f.Add([]byte{0xff, 0xd8, 0xff, 0xd9})
 	f.Add(riffWebP([2]string{"VP8X", vp8xPayload(vp8xFlagAlpha, 16, 16)}, [2]string{"VP8 ", vp8Header(16, 16) + "\x00\x00"}))
+	f.Add(progressiveJPEG(24, 16, 3, 12))
+	f.Add(progressiveJPEG(24, 16, 1, DefaultMaxJPEGScans+1))
+	f.Add(jpegWithMetadata(f, []byte("TRACKME-0001"), 0xffff))
+	f.Add(pngWithMetadata(f, []byte("TRACKME-0001"), 0xffff))
+	f.Add(gifWithMetadata(f, []byte("TRACKME-0001"), 0xffff))
+	f.Add(webpWithMetadata(f, []byte("TRACKME-0001"), 0xffff))
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in := append([]byte(nil), data...)
-		got, err := Process(data, fuzzLimits())
+		got, err := Process(t.Context(), data, fuzzLimits())
 		if !bytes.Equal(in, data) {
 			t.Fatal("Process modified its input")
 		}
 		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || strings.HasPrefix(err.Error(), "media:") {
+				t.Fatalf("error %q (%T) is not an artist-readable *Error", err, err)
+			}
 			n := 0
-			for _, e := range []error{ErrUnsupportedType, ErrTooLarge, ErrTooManyPixels, ErrCorrupt} {
+			for _, e := range []error{ErrUnsupportedType, ErrTooLarge, ErrTooManyPixels, ErrTooComplex, ErrCorrupt} {
 				if errors.Is(err, e) {
 					n++
 				}
@@ -55,7 +66,7 @@ func FuzzProcess(f *testing.F) {
 			return
 		}
 		checkDecodes(t, got)
-		again, err := Process(got.Data, fuzzLimits())
+		again, err := Process(t.Context(), got.Data, fuzzLimits())
 		if err != nil {
 			t.Fatalf("processing the output again: %v", err)
 		}

@@ -2,6 +2,7 @@ package media
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image/gif"
 )
@@ -20,12 +21,14 @@ const (
 )
 
 // stripGIF keeps the header, the colour tables, every frame with its graphic
-// control extension, and the looping application extensions (NETSCAPE2.0,
-// ANIMEXTS1.0). Comment, plain-text and other application extensions (XMP,
-// ICC, vendor data) are dropped, as is anything after the trailer. A file that
-// ends cleanly after a frame but lacks the trailer gets one. Every frame must
-// lie inside the logical screen.
-func stripGIF(data []byte) ([]byte, int, error) {
+// control extension, and a looping extension rewritten in its canonical
+// 19-byte NETSCAPE2.0 form (loop count only). Comment, plain-text and every
+// other application extension (XMP, ICC, ANIMEXTS, vendor data, NETSCAPE
+// sub-blocks other than the loop count) are dropped, as is anything after the
+// trailer. A file that ends cleanly after a frame but lacks the trailer gets
+// one. Every frame must lie inside the logical screen; more frames than
+// limits.MaxGIFFrames, or more blocks than limits.MaxChunks, are refused.
+func stripGIF(data []byte, limits Limits) ([]byte, int, error) {
 	const headerLen = 6 + 7 // signature+version, logical screen descriptor
 	if len(data) < headerLen {
 		return nil, 0, fmt.Errorf("%w: truncated header", ErrCorrupt)
@@ -38,8 +41,13 @@ func stripGIF(data []byte) ([]byte, int, error) {
 	}
 	out := make([]byte, 0, len(data))
 	out = append(out, data[:i]...)
-	frames := 0
-	for {
+	frames, loopKept, maxFrames, maxBlocks := 0, false, limits.maxGIFFrames(), limits.maxGIFFrames()+limits.maxChunks()
+	for blocks := 0; ; blocks++ {
+		if blocks > maxBlocks {
+			return nil, 0, refuse(ErrTooComplex,
+				"this GIF is made of too many pieces: export it again with your app's usual GIF settings",
+				"more than %d blocks, the limit is %d frames and %d extensions", maxBlocks, maxFrames, limits.maxChunks())
+		}
 		if i >= len(data) {
 			if frames == 0 {
 				return nil, 0, fmt.Errorf("%w: no frame before the end of the file", ErrCorrupt)
@@ -53,6 +61,11 @@ func stripGIF(data []byte) ([]byte, int, error) {
 			}
 			return append(out, gifTrailer), 1, nil
 		case gifImage:
+			if frames == maxFrames {
+				return nil, 0, refuse(ErrTooComplex,
+					"this GIF has too many frames: shorten the animation or drop some frames, then export it again",
+					"more than %d frames, the limit is %d", maxFrames, maxFrames)
+			}
 			end, err := gifBlockEnd(data, i)
 			if err != nil {
 				return nil, 0, err
@@ -72,18 +85,49 @@ func stripGIF(data []byte) ([]byte, int, error) {
 			if err != nil {
 				return nil, 0, err
 			}
-			if data[i+1] == gifLabelGraphic && (end-i != 8 || data[i+2] != 4) {
+			switch label := data[i+1]; {
+			case label == gifLabelGraphic:
 				// Graphic control: one 4-byte sub-block and the terminator.
-				return nil, 0, fmt.Errorf("%w: malformed graphic control extension at offset %d", ErrCorrupt, i)
-			}
-			if gifKeepExtension(data[i+1], data[i+2:end]) {
+				if end-i != 8 || data[i+2] != 4 {
+					return nil, 0, fmt.Errorf("%w: malformed graphic control extension at offset %d", ErrCorrupt, i)
+				}
 				out = append(out, data[i:end]...)
+			case label == gifLabelApp && !loopKept && frames == 0:
+				if loops, ok := gifLoopCount(data[i+2 : end]); ok {
+					out = appendGIFLoop(out, loops)
+					loopKept = true
+				}
 			}
 			i = end
 		default:
 			return nil, 0, fmt.Errorf("%w: unknown block 0x%02x at offset %d", ErrCorrupt, data[i], i)
 		}
 	}
+}
+
+// gifLoopCount reads the loop count from the sub-blocks of a NETSCAPE2.0 (or
+// its older twin ANIMEXTS1.0) application extension: the sub-block with id 1
+// and two bytes of count.
+func gifLoopCount(blocks []byte) (int, bool) {
+	if len(blocks) < 1+gifAppIDLength || int(blocks[0]) != gifAppIDLength {
+		return 0, false
+	}
+	if id := string(blocks[1 : 1+gifAppIDLength]); id != gifLoopNetscape && id != gifLoopAnimExts {
+		return 0, false
+	}
+	for j := 1 + gifAppIDLength; j < len(blocks) && blocks[j] != 0; j += 1 + int(blocks[j]) {
+		if n := int(blocks[j]); n >= 3 && j+3 < len(blocks) && blocks[j+1] == 1 {
+			return int(blocks[j+2]) | int(blocks[j+3])<<8, true
+		}
+	}
+	return 0, false
+}
+
+// appendGIFLoop appends the canonical NETSCAPE2.0 looping extension.
+func appendGIFLoop(out []byte, loops int) []byte {
+	out = append(out, gifExtension, gifLabelApp, gifAppIDLength)
+	out = append(out, gifLoopNetscape...)
+	return append(out, 3, 1, byte(loops), byte(loops>>8), 0)
 }
 
 // gifSubBlocksEnd returns the offset just after the chain of data sub-blocks
@@ -101,58 +145,72 @@ func gifSubBlocksEnd(data []byte, i int) (int, error) {
 	}
 }
 
-// gifKeepExtension reports whether an extension with this label and these
-// sub-blocks survives: graphic control, and the looping application
-// extensions.
-func gifKeepExtension(label byte, blocks []byte) bool {
-	switch label {
-	case gifLabelGraphic:
-		return true
-	case gifLabelApp:
-		if len(blocks) < 1+gifAppIDLength || int(blocks[0]) != gifAppIDLength {
-			return false
-		}
-		id := string(blocks[1 : 1+gifAppIDLength])
-		return id == gifLoopNetscape || id == gifLoopAnimExts
-	}
-	return false
-}
-
 // gifAnimationFactor bounds the pixels of all frames of a GIF together, as a
 // multiple of Limits.MaxPixels: every frame is decoded to verify it.
 const gifAnimationFactor = 4
 
-// checkGIFFrames decodes every frame after the first of a stripped GIF, one at
-// a time so memory stays bounded by one frame, after checking that all frames
-// together hold at most budget pixels. image/gif.Decode only reads the first
-// frame, so without this a file whose later frames are broken would pass.
-func checkGIFFrames(data []byte, budget int64) error {
-	header := data[:gifBlocksOffset(data)]
+// gifFrames lists the [start, end) offsets of the image blocks of a stripped
+// GIF.
+func gifFrames(data []byte) ([][2]int, error) {
 	var frames [][2]int
-	var total int64
-	for i := len(header); i < len(data) && data[i] != gifTrailer; {
+	for i := gifBlocksOffset(data); i < len(data) && data[i] != gifTrailer; {
 		end, err := gifBlockEnd(data, i)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if data[i] == gifImage {
 			frames = append(frames, [2]int{i, end})
-			w := int64(data[i+5]) | int64(data[i+6])<<8
-			h := int64(data[i+7]) | int64(data[i+8])<<8
-			total += w * h
 		}
 		i = end
 	}
-	if total > budget {
-		return fmt.Errorf("%w: %d frames hold %d pixels, the limit is %d", ErrTooManyPixels, len(frames), total, budget)
+	return frames, nil
+}
+
+// checkGIFBudget refuses a stripped GIF whose frames together hold more than
+// budget pixels, before any of them is decoded.
+func checkGIFBudget(data []byte, budget int64) error {
+	frames, err := gifFrames(data)
+	if err != nil {
+		return err
 	}
+	var total int64
+	for _, f := range frames {
+		i := f[0]
+		w := int64(data[i+5]) | int64(data[i+6])<<8
+		h := int64(data[i+7]) | int64(data[i+8])<<8
+		total += w * h
+	}
+	if total > budget {
+		return refuse(ErrTooManyPixels,
+			"this GIF animation is too big (frames × size): make it shorter or smaller, then export it again",
+			"%d frames hold %d pixels, the limit is %d", len(frames), total, budget)
+	}
+	return nil
+}
+
+// checkGIFFrames decodes every frame after the first of a stripped GIF, one at
+// a time so memory stays bounded by one frame, checking ctx between frames.
+// image/gif.Decode only reads the first frame, so without this a file whose
+// later frames are broken would pass.
+func checkGIFFrames(ctx context.Context, data []byte) error {
+	frames, err := gifFrames(data)
+	if err != nil {
+		return err
+	}
+	header := data[:gifBlocksOffset(data)]
 	single := make([]byte, 0, len(data))
 	for k, f := range frames {
 		if k == 0 {
 			continue // decoded by the caller
 		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("GIF frame %d: %w", k, err)
+		}
 		single = append(append(append(single[:0], header...), data[f[0]:f[1]]...), gifTrailer)
-		if _, err := gif.Decode(bytes.NewReader(single)); err != nil {
+		if _, err := gif.Decode(&ctxReader{ctx: ctx, r: bytes.NewReader(single)}); err != nil {
+			if ctx.Err() != nil {
+				return fmt.Errorf("GIF frame %d: %w", k, ctx.Err())
+			}
 			return fmt.Errorf("%w: GIF frame %d: %w", ErrCorrupt, k, err)
 		}
 	}

@@ -18,7 +18,7 @@ func TestProcessGIFStripsMetadata(t *testing.T) {
 	in := append(append(append([]byte(nil), plain[:at]...), ext...), plain[at:]...)
 	in = append(in, "after the trailer "+secretGPS...)
 
-	got, err := Process(in, Limits{})
+	got, err := Process(t.Context(), in, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestProcessGIFStripsMetadata(t *testing.T) {
 
 func TestProcessGIFAddsMissingTrailer(t *testing.T) {
 	plain := encodeGIF(t, 16, 16, 2)
-	got, err := Process(plain[:len(plain)-1], Limits{})
+	got, err := Process(t.Context(), plain[:len(plain)-1], Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestProcessGIFRejects(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if _, err := Process(c.in, Limits{}); !errors.Is(err, c.want) {
+			if _, err := Process(t.Context(), c.in, Limits{}); !errors.Is(err, c.want) {
 				t.Fatalf("got %v, want %v", err, c.want)
 			}
 		})
@@ -118,14 +118,14 @@ func TestProcessGIFChecksEveryFrame(t *testing.T) {
 	if _, err := gif.Decode(bytes.NewReader(broken)); err != nil {
 		t.Fatalf("first frame should still decode: %v", err)
 	}
-	if _, err := Process(broken, Limits{}); !errors.Is(err, ErrCorrupt) {
+	if _, err := Process(t.Context(), broken, Limits{}); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("broken second frame: %v", err)
 	}
 	// Five 200-pixel frames exceed 4×MaxPixels when MaxPixels is 200.
-	if _, err := Process(good, Limits{MaxPixels: 200}); !errors.Is(err, ErrTooManyPixels) {
+	if _, err := Process(t.Context(), good, Limits{MaxPixels: 200}); !errors.Is(err, ErrTooManyPixels) {
 		t.Errorf("animation over budget: %v", err)
 	}
-	if _, err := Process(good, Limits{MaxPixels: 250}); err != nil {
+	if _, err := Process(t.Context(), good, Limits{MaxPixels: 250}); err != nil {
 		t.Errorf("animation within budget: %v", err)
 	}
 }

@@ -28,22 +28,39 @@ const (
 	idAdobe = "Adobe"
 )
 
-// stripJPEG removes every APPn segment except APP0 JFIF, APP2 ICC profile and
-// APP14 Adobe, every COM segment, and anything after EOI. Scan data is copied
-// byte for byte. When the first Exif segment carries an orientation other than
-// 1, a minimal Exif segment with only that tag is written after SOI (and
-// JFIF), and the orientation is returned.
-func stripJPEG(data []byte) ([]byte, int, error) {
+// stripJPEG rebuilds a JPEG from the segments that describe its pixels.
+// Kept: SOI, a JFIF APP0 rewritten to its 14 fixed bytes (no thumbnail), the
+// ICC profile (APP2, reassembled from its parts and rebuilt by sanitizeICC),
+// an Adobe APP14 rewritten to its 12 fixed bytes (only the colour transform
+// survives), the tables, frame and scans byte for byte, and EOI. Dropped:
+// JFXX thumbnails, Exif, XMP, IPTC, MPF, every other APPn, COM, anything
+// after EOI. When the first Exif segment carries an orientation other than
+// 1, a minimal Exif segment with only that tag is written after JFIF, and
+// the orientation is returned.
+//
+// Before anything is decoded, a file with more than limits.MaxJPEGScans scans
+// or more than limits.MaxChunks segments is refused: every progressive scan
+// costs a pass of the decoder over the whole image.
+func stripJPEG(data []byte, limits Limits) ([]byte, int, error) {
 	if len(data) < 4 || data[0] != 0xff || data[1] != markerSOI {
 		return nil, 0, fmt.Errorf("%w: missing SOI marker", ErrCorrupt)
 	}
-	// head holds SOI and the JFIF segment; body holds everything after.
-	head := make([]byte, 0, 32)
-	head = append(head, 0xff, markerSOI)
 	body := make([]byte, 0, len(data))
-	orientation, seenExif, seenJFIF, seenSOS := 1, false, false, false
+	var (
+		jfif, adobe          []byte
+		icc                  iccParts
+		orientation          = 1
+		seenExif             bool
+		scans, segments      int
+		maxScans, maxSegment = limits.maxJPEGScans(), limits.maxChunks()
+	)
 	i := 2
-	for {
+	for ; ; segments++ {
+		if segments > maxSegment {
+			return nil, 0, refuse(ErrTooComplex,
+				"this JPEG is made of too many pieces: export it again as a normal JPEG",
+				"more than %d segments, the limit is %d", maxSegment, maxSegment)
+		}
 		// Skip bytes that are not a marker, as libjpeg and image/jpeg do, then
 		// fill bytes.
 		for i < len(data) && data[i] != 0xff {
@@ -59,14 +76,21 @@ func stripJPEG(data []byte) ([]byte, int, error) {
 		i++
 		switch {
 		case m == markerEOI:
-			if !seenSOS {
+			if scans == 0 {
 				return nil, 0, fmt.Errorf("%w: EOI before any scan", ErrCorrupt)
 			}
 			body = append(body, 0xff, markerEOI)
+			out := make([]byte, 0, len(body)+len(jfif)+len(adobe)+64)
+			out = append(out, 0xff, markerSOI)
+			out = append(out, jfif...)
 			if orientation != 1 {
-				head = appendOrientationSegment(head, orientation)
+				out = appendOrientationSegment(out, orientation)
 			}
-			return append(head, body...), orientation, nil
+			if profile := sanitizeICC(icc.assemble()); profile != nil {
+				out = appendJPEGSegment(out, markerAPP2, []byte(idICC), []byte{1, 1}, profile)
+			}
+			out = append(out, adobe...)
+			return append(out, body...), orientation, nil
 		case m == markerSOI || m == 0x00:
 			return nil, 0, fmt.Errorf("%w: unexpected marker 0x%02x at offset %d", ErrCorrupt, m, i-1)
 		case m == markerTEM || (m >= markerRST0 && m <= markerRST7):
@@ -85,9 +109,10 @@ func stripJPEG(data []byte) ([]byte, int, error) {
 		i += n
 		switch {
 		case m == markerAPP0:
-			if !seenJFIF && !seenSOS && len(body) == 0 && bytes.HasPrefix(payload, []byte(idJFIF)) {
-				seenJFIF = true
-				head = append(head, segment...)
+			// JFIF: identifier, version (2), units (1), densities (2+2), then
+			// the thumbnail size (1+1) and pixels, which are dropped.
+			if jfif == nil && scans == 0 && len(body) == 0 && len(payload) >= 14 && bytes.HasPrefix(payload, []byte(idJFIF)) {
+				jfif = appendJPEGSegment(nil, markerAPP0, payload[:12], []byte{0, 0})
 			}
 		case m == markerAPP1:
 			if !seenExif && bytes.HasPrefix(payload, []byte(exifHeader)) {
@@ -96,16 +121,23 @@ func stripJPEG(data []byte) ([]byte, int, error) {
 			}
 		case m == markerAPP2:
 			if bytes.HasPrefix(payload, []byte(idICC)) {
-				body = append(body, segment...)
+				icc.add(payload[len(idICC):])
 			}
 		case m == markerAPP14:
-			if bytes.HasPrefix(payload, []byte(idAdobe)) {
-				body = append(body, segment...)
+			// Adobe: identifier, version (2), flags (2+2), colour transform
+			// (1). The decoder reads only the transform.
+			if adobe == nil && len(payload) >= 12 && bytes.HasPrefix(payload, []byte(idAdobe)) {
+				adobe = appendJPEGSegment(nil, markerAPP14, []byte(idAdobe), []byte{0, 100, 0, 0, 0, 0}, payload[11:12])
 			}
 		case m > markerAPP0 && m <= markerAPP15, m == markerCOM:
 			// Exif, XMP, IPTC/Photoshop, MPF, FlashPix, comments: dropped.
 		case m == markerSOS:
-			seenSOS = true
+			scans++
+			if scans > maxScans {
+				return nil, 0, refuse(ErrTooComplex,
+					"this image has too many progressive passes — export it again as a normal JPEG",
+					"more than %d scans, the limit is %d", maxScans, maxScans)
+			}
 			end := scanEnd(data, i)
 			body = append(body, segment...)
 			body = append(body, data[i:end]...)
@@ -116,6 +148,61 @@ func stripJPEG(data []byte) ([]byte, int, error) {
 			body = append(body, segment...)
 		}
 	}
+}
+
+// appendJPEGSegment appends a marker segment whose payload is the parts
+// concatenated (at most 65533 bytes, which callers ensure).
+func appendJPEGSegment(b []byte, marker byte, parts ...[]byte) []byte {
+	n := 2
+	for _, p := range parts {
+		n += len(p)
+	}
+	b = append(b, 0xff, marker, byte(n>>8), byte(n))
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	return b
+}
+
+// iccParts collects the APP2 parts of an ICC profile: each starts with its
+// sequence number (1-based) and the number of parts.
+type iccParts struct {
+	parts [][]byte
+	total int
+	bad   bool
+}
+
+func (p *iccParts) add(part []byte) {
+	if len(part) < 2 || part[0] == 0 || part[1] == 0 || p.total+len(part) > maxICCInput {
+		p.bad = true
+		return
+	}
+	if p.parts == nil {
+		p.parts = make([][]byte, part[1])
+	}
+	seq := int(part[0])
+	if int(part[1]) != len(p.parts) || seq > len(p.parts) || p.parts[seq-1] != nil {
+		p.bad = true
+		return
+	}
+	p.parts[seq-1] = part[2:]
+	p.total += len(part)
+}
+
+// assemble returns the whole profile, or nil when parts are missing,
+// repeated or inconsistent.
+func (p *iccParts) assemble() []byte {
+	if p.bad || p.parts == nil {
+		return nil
+	}
+	var profile []byte
+	for _, part := range p.parts {
+		if part == nil {
+			return nil
+		}
+		profile = append(profile, part...)
+	}
+	return profile
 }
 
 // scanEnd returns the offset of the marker that ends the entropy-coded data
@@ -143,8 +230,5 @@ func scanEnd(data []byte, i int) int {
 // appendOrientationSegment appends to b an APP1 segment holding a minimal
 // Exif block with only the Orientation tag.
 func appendOrientationSegment(b []byte, orientation int) []byte {
-	payload := orientationExif(orientation)
-	n := len(payload) + 2
-	b = append(b, 0xff, markerAPP1, byte(n>>8), byte(n))
-	return append(b, payload...)
+	return appendJPEGSegment(b, markerAPP1, orientationExif(orientation))
 }

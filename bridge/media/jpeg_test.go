@@ -40,9 +40,23 @@ func decodeJPEG(t testing.TB, data []byte) image.Image {
 	return img
 }
 
-// iccSegment is an APP2 ICC profile segment (content is opaque to us).
+// secretICC is planted in the text of test ICC profiles.
+const secretICC = "ICC-TRACKER-77"
+
+// iccSegment is an APP2 segment holding a whole display profile with secrets
+// in its text tags and header.
 func iccSegment() []byte {
-	return jpegSegment(markerAPP2, append([]byte(idICC+"\x01\x01"), bytes.Repeat([]byte{0x42}, 64)...))
+	return jpegSegment(markerAPP2, append([]byte(idICC+"\x01\x01"), displayProfile(2, secretICC)...))
+}
+
+// iccSegments splits the same profile over two APP2 segments, second part
+// first, as a profile larger than one segment is stored.
+func iccSegments() []byte {
+	p := displayProfile(2, secretICC)
+	half := len(p) / 2
+	second := jpegSegment(markerAPP2, append([]byte(idICC+"\x02\x02"), p[half:]...))
+	first := jpegSegment(markerAPP2, append([]byte(idICC+"\x01\x02"), p[:half]...))
+	return append(second, first...)
 }
 
 // adobeSegment is an APP14 Adobe segment declaring the YCbCr transform.
@@ -53,31 +67,41 @@ func adobeSegment() []byte {
 func TestProcessJPEGStripsMetadata(t *testing.T) {
 	plain := encodeJPEG(t, testPicture(120, 80, 1), 90)
 	jfif := jpegSegment(markerAPP0, []byte("JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"))
+	// The same JFIF segment with a 2×1 thumbnail whose pixels spell a secret.
+	jfifThumb := jpegSegment(markerAPP0, []byte("JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x02\x01THUMB!"))
 	iptc := jpegSegment(0xed, []byte("Photoshop 3.0\x008BIM\x04\x04\x00\x00\x00\x00\x00\x10\x1c\x02\x50\x00\x06"+secretAuthor))
 	mpf := jpegSegment(markerAPP2, []byte("MPF\x00"+secretGPS))
 	jfxx := jpegSegment(markerAPP0, []byte("JFXX\x00\x10"+secretComment))
 	in := insertAfterSOI(plain,
-		jfif, exifSegment(binary.LittleEndian, 1), xmpSegment(), iptc, iccSegment(), mpf,
+		jfifThumb, exifSegment(binary.LittleEndian, 1), xmpSegment(), iptc, iccSegments(), mpf,
 		jfxx, adobeSegment(), jpegSegment(markerCOM, []byte(secretComment)))
 	in = append(in, "trailing "+secretGPS...)
 
-	got, err := Process(in, Limits{})
+	got, err := Process(t.Context(), in, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.MediaType != TypeJPEG || got.Ext != ".jpg" || got.Width != 120 || got.Height != 80 {
 		t.Fatalf("got %s %s %d×%d", got.MediaType, got.Ext, got.Width, got.Height)
 	}
-	mustNotContain(t, got.Data, secretMake, secretXMP, secretAuthor, secretComment, secretGPS, "Exif", "8BIM", "JFXX")
+	mustNotContain(t, got.Data, secretMake, secretXMP, secretAuthor, secretComment, secretGPS, "Exif", "8BIM", "JFXX",
+		"THUMB!", secretICC, "Copyright")
 	markers, payloads := jpegMarkers(t, got.Data)
 	if markers[0] != markerAPP0 || !bytes.Equal(payloads[0], jfif[4:]) {
 		t.Errorf("JFIF is not the first segment: %x", markers)
 	}
 	var sawICC, sawAdobe bool
+	var icc []byte
 	for k, m := range markers {
 		switch {
 		case m == markerAPP2:
-			sawICC = bytes.Equal(payloads[k], iccSegment()[4:])
+			p := payloads[k]
+			if sawICC || !bytes.HasPrefix(p, []byte(idICC+"\x01\x01")) {
+				t.Fatalf("APP2 %q is not one whole ICC profile", p)
+			}
+			icc = jpegSegment(markerAPP2, p)
+			tags := parseICCTags(t, p[len(idICC)+2:])
+			sawICC = len(tags) == 8 && tags["rXYZ"] != nil && tags["rTRC"] != nil
 		case m == markerAPP14:
 			sawAdobe = bytes.Equal(payloads[k], adobeSegment()[4:])
 		case m > markerAPP0 && m <= markerAPP15, m == markerCOM:
@@ -93,7 +117,7 @@ func TestProcessJPEGStripsMetadata(t *testing.T) {
 	// Pixels are untouched: same decode as the file without any metadata.
 	samePixels(t, decodeJPEG(t, got.Data), decodeJPEG(t, plain))
 	// The stripped file is the original minus the inserted segments.
-	want := insertAfterSOI(plain, jfif, iccSegment(), adobeSegment())
+	want := insertAfterSOI(plain, jfif, icc, adobeSegment())
 	if !bytes.Equal(got.Data, want) {
 		t.Error("stripped bytes differ from the original without its metadata")
 	}
@@ -117,7 +141,7 @@ func TestProcessJPEGOrientation(t *testing.T) {
 	for _, order := range []byteOrder{binary.LittleEndian, binary.BigEndian} {
 		for o := 1; o <= 8; o++ {
 			in := insertAfterSOI(encodeJPEG(t, stored, 95), exifSegment(order, uint16(o)))
-			got, err := Process(in, Limits{})
+			got, err := Process(t.Context(), in, Limits{})
 			if err != nil {
 				t.Fatalf("orientation %d: %v", o, err)
 			}
@@ -145,7 +169,7 @@ func TestProcessJPEGOrientation(t *testing.T) {
 			}
 			// The blurhash is that of the displayed picture.
 			displayed := encodePNG(t, displayAs(stored, o))
-			ref, err := Process(displayed, Limits{})
+			ref, err := Process(t.Context(), displayed, Limits{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -188,7 +212,7 @@ func TestProcessJPEGRejects(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if _, err := Process(c.in, Limits{}); !errors.Is(err, c.want) {
+			if _, err := Process(t.Context(), c.in, Limits{}); !errors.Is(err, c.want) {
 				t.Fatalf("got %v, want %v", err, c.want)
 			}
 		})

@@ -1,6 +1,7 @@
 package media
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -24,6 +25,20 @@ const (
 	// this bounds one decode to about 400 MB in the worst case and 150 MB for a
 	// typical JPEG.
 	DefaultMaxPixels = 50_000_000
+	// DefaultMaxJPEGScans is the most scans (SOS segments) a JPEG may have by
+	// default. Each progressive scan makes the decoder walk every block of the
+	// image again, so the cost of a decode grows with scans × pixels while the
+	// file stays tiny. Encoders write 1 scan (baseline) or about 10
+	// (progressive: libjpeg 10, mozjpeg up to about 20); 64 leaves room.
+	DefaultMaxJPEGScans = 64
+	// DefaultMaxGIFFrames is the most frames a GIF may have by default. Every
+	// frame is decoded to check it, so the count bounds the per-frame overhead
+	// a file of tiny frames would otherwise multiply.
+	DefaultMaxGIFFrames = 1000
+	// DefaultMaxChunks is the most chunks (PNG) or RIFF chunks (WebP), and
+	// the most JPEG segments or GIF extension blocks, a file may have by
+	// default. Real files have a few dozen.
+	DefaultMaxChunks = 4096
 )
 
 // Limits bounds what Process accepts. The zero value means the defaults.
@@ -34,6 +49,15 @@ type Limits struct {
 	// MaxPixels is the largest accepted width×height, checked from the header
 	// before the image is decoded; 0 or less means DefaultMaxPixels.
 	MaxPixels int64
+	// MaxJPEGScans is the most scans a JPEG may have; 0 or less means
+	// DefaultMaxJPEGScans.
+	MaxJPEGScans int
+	// MaxGIFFrames is the most frames a GIF may have; 0 or less means
+	// DefaultMaxGIFFrames.
+	MaxGIFFrames int
+	// MaxChunks is the most PNG chunks, WebP chunks, JPEG segments or GIF
+	// blocks a file may have; 0 or less means DefaultMaxChunks.
+	MaxChunks int
 	// Types lists the accepted media types (TypePNG, TypeJPEG, TypeGIF,
 	// TypeWebP); empty means all four. Unknown entries accept nothing.
 	Types []string
@@ -42,9 +66,12 @@ type Limits struct {
 // DefaultLimits returns the limits used for a zero Limits, spelled out.
 func DefaultLimits() Limits {
 	return Limits{
-		MaxBytes:  DefaultMaxBytes,
-		MaxPixels: DefaultMaxPixels,
-		Types:     []string{TypePNG, TypeJPEG, TypeGIF, TypeWebP},
+		MaxBytes:     DefaultMaxBytes,
+		MaxPixels:    DefaultMaxPixels,
+		MaxJPEGScans: DefaultMaxJPEGScans,
+		MaxGIFFrames: DefaultMaxGIFFrames,
+		MaxChunks:    DefaultMaxChunks,
+		Types:        []string{TypePNG, TypeJPEG, TypeGIF, TypeWebP},
 	}
 }
 
@@ -60,6 +87,17 @@ func (l Limits) maxPixels() int64 {
 		return DefaultMaxPixels
 	}
 	return l.MaxPixels
+}
+
+func (l Limits) maxJPEGScans() int { return orDefault(l.MaxJPEGScans, DefaultMaxJPEGScans) }
+func (l Limits) maxGIFFrames() int { return orDefault(l.MaxGIFFrames, DefaultMaxGIFFrames) }
+func (l Limits) maxChunks() int    { return orDefault(l.MaxChunks, DefaultMaxChunks) }
+
+func orDefault(v, def int) int {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
 
 func (l Limits) allows(mediaType string) bool {
@@ -91,15 +129,31 @@ type format struct {
 	mediaType string
 	ext       string
 	// strip returns the file without metadata and the Exif orientation (1 to
-	// 8) to display it with.
-	strip func(data []byte) (out []byte, orientation int, err error)
+	// 8) to display it with. It refuses, before any decoding, a file whose
+	// structure breaks the limits.
+	strip func(data []byte, limits Limits) (out []byte, orientation int, err error)
 }
 
 // Process checks an uploaded image against limits, strips its metadata and
 // computes what a Note attachment needs. See the package documentation for the
-// guarantees. Errors wrap ErrUnsupportedType, ErrTooLarge, ErrTooManyPixels or
-// ErrCorrupt.
-func Process(data []byte, limits Limits) (Image, error) {
+// guarantees.
+//
+// ctx bounds the time spent: it is checked between the steps and on every
+// read the decoders make, so a deadline abandons a decode part way through
+// (a decode whose input is already in memory is bounded by the limits
+// instead). An image refused because of the file is an *Error wrapping
+// ErrUnsupportedType, ErrTooLarge, ErrTooManyPixels, ErrTooComplex (also when
+// ctx's deadline passes) or ErrCorrupt; when ctx is cancelled, the error
+// wraps context.Canceled instead.
+func Process(ctx context.Context, data []byte, limits Limits) (Image, error) {
+	img, err := process(ctx, data, limits)
+	if err != nil {
+		return Image{}, forArtist(ctx, err)
+	}
+	return img, nil
+}
+
+func process(ctx context.Context, data []byte, limits Limits) (Image, error) {
 	if n, maxBytes := int64(len(data)), limits.maxBytes(); n > maxBytes {
 		return Image{}, fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, n, maxBytes)
 	}
@@ -110,7 +164,7 @@ func Process(data []byte, limits Limits) (Image, error) {
 	if !limits.allows(f.mediaType) {
 		return Image{}, fmt.Errorf("%w: %s is not accepted here", ErrUnsupportedType, f.mediaType)
 	}
-	stripped, orientation, err := f.strip(data)
+	stripped, orientation, err := f.strip(data, limits)
 	if err != nil {
 		return Image{}, fmt.Errorf("%w (%s)", err, f.mediaType)
 	}
@@ -132,14 +186,26 @@ func Process(data []byte, limits Limits) (Image, error) {
 			return Image{}, err
 		}
 	}
-	img, err := decodeImage(f.mediaType, stripped, cfg)
+	if f.mediaType == TypeGIF {
+		// Before any frame is decoded: the frames' pixels together.
+		if err := checkGIFBudget(stripped, gifAnimationFactor*limits.maxPixels()); err != nil {
+			return Image{}, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return Image{}, err
+	}
+	img, err := decodeImage(ctx, f.mediaType, stripped, cfg)
 	if err != nil {
 		return Image{}, err
 	}
 	if f.mediaType == TypeGIF {
-		if err := checkGIFFrames(stripped, gifAnimationFactor*limits.maxPixels()); err != nil {
+		if err := checkGIFFrames(ctx, stripped); err != nil {
 			return Image{}, err
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return Image{}, err
 	}
 	hash, err := blurhashOf(img, orientation)
 	if err != nil {

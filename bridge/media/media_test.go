@@ -27,7 +27,7 @@ func TestProcessSniffsTypeFromContent(t *testing.T) {
 		"cat.jpeg ": {readTestdata(t, "tiny-metadata.webp"), TypeWebP, ".webp"},
 	}
 	for name, f := range files {
-		got, err := Process(f.data, Limits{})
+		got, err := Process(t.Context(), f.data, Limits{})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -65,7 +65,7 @@ func TestProcessRejectsOtherTypes(t *testing.T) {
 		"gif87 typo":  "GIF88a\x01\x00\x01\x00\x00\x00\x00",
 		"zip":         "PK\x03\x04",
 	} {
-		_, err := Process([]byte(data), Limits{})
+		_, err := Process(t.Context(), []byte(data), Limits{})
 		if !errors.Is(err, ErrUnsupportedType) {
 			t.Errorf("%s: got %v, want ErrUnsupportedType", name, err)
 		}
@@ -76,36 +76,36 @@ func TestProcessLimits(t *testing.T) {
 	png := encodePNG(t, testPicture(100, 100, 7))
 	jpg := encodeJPEG(t, testPicture(100, 100, 7), 80)
 
-	_, err := Process(png, Limits{MaxBytes: int64(len(png) - 1)})
+	_, err := Process(t.Context(), png, Limits{MaxBytes: int64(len(png) - 1)})
 	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "limit") {
 		t.Errorf("one byte over MaxBytes: %v", err)
 	}
-	if _, err := Process(png, Limits{MaxBytes: int64(len(png))}); err != nil {
+	if _, err := Process(t.Context(), png, Limits{MaxBytes: int64(len(png))}); err != nil {
 		t.Errorf("exactly MaxBytes: %v", err)
 	}
-	if _, err := Process(png, Limits{MaxPixels: 9_999}); !errors.Is(err, ErrTooManyPixels) {
+	if _, err := Process(t.Context(), png, Limits{MaxPixels: 9_999}); !errors.Is(err, ErrTooManyPixels) {
 		t.Errorf("one pixel over MaxPixels: %v", err)
 	}
-	if _, err := Process(png, Limits{MaxPixels: 10_000}); err != nil {
+	if _, err := Process(t.Context(), png, Limits{MaxPixels: 10_000}); err != nil {
 		t.Errorf("exactly MaxPixels: %v", err)
 	}
 	jpegOnly := Limits{Types: []string{TypeJPEG}}
-	if _, err := Process(png, jpegOnly); !errors.Is(err, ErrUnsupportedType) {
+	if _, err := Process(t.Context(), png, jpegOnly); !errors.Is(err, ErrUnsupportedType) {
 		t.Errorf("PNG when only JPEG is allowed: %v", err)
 	}
-	if _, err := Process(jpg, jpegOnly); err != nil {
+	if _, err := Process(t.Context(), jpg, jpegOnly); err != nil {
 		t.Errorf("JPEG when only JPEG is allowed: %v", err)
 	}
 	big := make([]byte, DefaultMaxBytes+1)
 	copy(big, png)
-	if _, err := Process(big, Limits{}); !errors.Is(err, ErrTooLarge) {
+	if _, err := Process(t.Context(), big, Limits{}); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("default MaxBytes: %v", err)
 	}
 	d := DefaultLimits()
 	if d.MaxBytes != DefaultMaxBytes || d.MaxPixels != DefaultMaxPixels || len(d.Types) != 4 {
 		t.Errorf("DefaultLimits() = %+v", d)
 	}
-	if _, err := Process(png, d); err != nil {
+	if _, err := Process(t.Context(), png, d); err != nil {
 		t.Errorf("DefaultLimits: %v", err)
 	}
 }
@@ -119,7 +119,7 @@ func TestProcessTruncationsAreCorrupt(t *testing.T) {
 	}
 	for name, data := range files {
 		for n := 1; n < len(data); n++ {
-			_, err := Process(data[:n], Limits{})
+			_, err := Process(t.Context(), data[:n], Limits{})
 			switch {
 			case err == nil && name == "gif":
 				// A GIF cut exactly after a frame is repaired with a trailer.
@@ -150,7 +150,7 @@ func TestPixelBombsAreRefusedBeforeDecoding(t *testing.T) {
 	for name, bomb := range map[string][]byte{"png": p, "jpeg": j} {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		_, err := Process(bomb, Limits{})
+		_, err := Process(t.Context(), bomb, Limits{})
 		runtime.ReadMemStats(&after)
 		if !errors.Is(err, ErrTooManyPixels) {
 			t.Fatalf("%s: %v", name, err)

@@ -97,11 +97,11 @@ func TestBlurhashDistanceSeesOrientation(t *testing.T) {
 	// Guard for TestProcessJPEGOrientation: a wrong orientation must be far
 	// beyond its tolerance.
 	stored := testPicture(90, 60, 2)
-	a, err := Process(encodePNG(t, stored), Limits{})
+	a, err := Process(t.Context(), encodePNG(t, stored), Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Process(encodePNG(t, displayAs(stored, 3)), Limits{})
+	b, err := Process(t.Context(), encodePNG(t, displayAs(stored, 3)), Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}

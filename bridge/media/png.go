@@ -1,21 +1,46 @@
 package media
 
 import (
+	"bytes"
+	"compress/zlib"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"io"
 )
 
-// pngKeepAncillary reports whether an ancillary chunk survives stripping:
-// colour management, transparency, physical size, significant bits,
-// background, and APNG animation. Every other ancillary chunk (eXIf, tEXt,
-// zTXt, iTXt, tIME and any private or unknown chunk, which may carry metadata
-// too) is dropped.
-func pngKeepAncillary(typ string) bool {
+// pngKeepAncillary reports whether an ancillary chunk of this type and payload
+// survives stripping: colour management, transparency, physical size,
+// significant bits, background and histogram, each only at a size its
+// definition allows, so none can carry extra bytes. iCCP is rebuilt by
+// stripPNG instead. Every other ancillary chunk (eXIf, tEXt, zTXt, iTXt,
+// tIME, the APNG animation chunks acTL, fcTL and fdAT, and any private or
+// unknown chunk, which may carry metadata too) is dropped.
+func pngKeepAncillary(typ string, payload []byte) bool {
+	size := len(payload)
 	switch typ {
-	case "iCCP", "sRGB", "gAMA", "cHRM", "cICP", "mDCV", "cLLI", "sBIT", "pHYs",
-		"tRNS", "bKGD", "hIST", "acTL", "fcTL", "fdAT":
-		return true
+	case "sRGB":
+		return size == 1 && payload[0] <= 3 // rendering intent
+	case "gAMA":
+		return size == 4
+	case "cHRM":
+		return size == 32
+	case "cICP":
+		return size == 4
+	case "mDCV":
+		return size == 24
+	case "cLLI":
+		return size == 8
+	case "sBIT":
+		return size >= 1 && size <= 4
+	case "pHYs":
+		return size == 9 && payload[8] <= 1 // unit: unknown or metre
+	case "tRNS":
+		return size <= 256
+	case "bKGD":
+		return size == 1 || size == 2 || size == 6
+	case "hIST":
+		return size <= 512 && size%2 == 0
 	}
 	return false
 }
@@ -30,14 +55,25 @@ func pngKnownCritical(typ string) bool {
 	return false
 }
 
-// stripPNG keeps the signature, the critical chunks and the ancillary chunks pngKeepAncillary names,
-// checking every CRC (also of dropped chunks) and dropping anything after
-// IEND. PNG orientation is not applied: an eXIf chunk is dropped whole.
-func stripPNG(data []byte) ([]byte, int, error) {
+// stripPNG keeps the signature, the critical chunks, the ancillary chunks
+// pngKeepAncillary names and a rebuilt iCCP chunk, checking every CRC (also
+// of dropped chunks) and dropping anything after IEND. PNG orientation is not
+// applied: an eXIf chunk is dropped whole. An animated PNG keeps only its
+// default image, the one every PNG decoder shows (and the one verified by
+// decoding): the other frames cannot be checked, so they are not published.
+// More than limits.MaxChunks chunks are refused before anything is decoded.
+func stripPNG(data []byte, limits Limits) ([]byte, int, error) {
 	out := make([]byte, 0, len(data))
 	out = append(out, magicPNG...)
 	i := len(magicPNG)
+	maxChunks := limits.maxChunks()
+	seenICC := false
 	for n := 0; ; n++ {
+		if n == maxChunks {
+			return nil, 0, refuse(ErrTooComplex,
+				"this PNG is made of too many pieces: export it again as a normal PNG",
+				"more than %d chunks, the limit is %d", maxChunks, maxChunks)
+		}
 		if i+12 > len(data) {
 			return nil, 0, fmt.Errorf("%w: truncated before the IEND chunk", ErrCorrupt)
 		}
@@ -62,14 +98,53 @@ func stripPNG(data []byte) ([]byte, int, error) {
 		switch {
 		case critical && !pngKnownCritical(typ):
 			return nil, 0, fmt.Errorf("%w: unknown critical chunk %q", ErrUnsupportedType, typ)
-		case critical, pngKeepAncillary(typ):
+		case critical, pngKeepAncillary(typ, data[i+8:end-4]):
 			out = append(out, data[i:end]...)
+		case typ == "iCCP" && !seenICC:
+			seenICC = true
+			if profile := sanitizeICC(pngICCProfile(data[i+8 : end-4])); profile != nil {
+				out = appendPNGICC(out, profile)
+			}
 		}
 		if typ == "IEND" {
 			return out, 1, nil
 		}
 		i = end
 	}
+}
+
+// pngICCProfile returns the profile an iCCP chunk holds (a keyword, a NUL, the
+// compression method 0 and a zlib stream), or nil when it is malformed or
+// inflates to more than maxICCInput bytes.
+func pngICCProfile(chunk []byte) []byte {
+	nul := bytes.IndexByte(chunk, 0)
+	if nul < 1 || nul > 79 || nul+2 > len(chunk) || chunk[nul+1] != 0 {
+		return nil
+	}
+	zr, err := zlib.NewReader(bytes.NewReader(chunk[nul+2:]))
+	if err != nil {
+		return nil
+	}
+	defer zr.Close()
+	profile, err := io.ReadAll(io.LimitReader(zr, maxICCInput+1))
+	if err != nil || len(profile) > maxICCInput {
+		return nil
+	}
+	return profile
+}
+
+// appendPNGICC appends an iCCP chunk with a fixed keyword holding profile.
+func appendPNGICC(out, profile []byte) []byte {
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(profile) // writes to a bytes.Buffer do not fail
+	zw.Close()
+	payload := append([]byte("ICC profile\x00\x00"), z.Bytes()...)
+	start := len(out)
+	out = binary.BigEndian.AppendUint32(out, uint32(len(payload)))
+	out = append(out, "iCCP"...)
+	out = append(out, payload...)
+	return binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(out[start+4:]))
 }
 
 // validChunkType reports whether t is four ASCII letters, as PNG requires.

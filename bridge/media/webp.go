@@ -10,14 +10,15 @@ const (
 	vp8xFlagAnimation = 1 << 1
 	vp8xFlagXMP       = 1 << 2
 	vp8xFlagEXIF      = 1 << 3
+	vp8xFlagICC       = 1 << 5
 )
 
 // webpKeepChunk reports whether a chunk of an extended (VP8X) WebP survives:
-// the image data, alpha, colour profile and animation. EXIF, XMP and unknown
-// chunks are dropped.
+// the image data and alpha. The colour profile is rebuilt by sanitizeICC;
+// EXIF, XMP and unknown chunks are dropped.
 func webpKeepChunk(fourCC string) bool {
 	switch fourCC {
-	case "VP8 ", "VP8L", "ALPH", "ICCP", "ANIM", "ANMF":
+	case "VP8 ", "VP8L", "ALPH":
 		return true
 	}
 	return false
@@ -25,10 +26,12 @@ func webpKeepChunk(fourCC string) bool {
 
 // stripWebP rewrites the RIFF container: a simple file (VP8 or VP8L) keeps its
 // one image chunk, an extended file keeps VP8X (with its EXIF and XMP flags
-// cleared) and the chunks webpKeepChunk names. The RIFF size is recomputed and
-// anything after the RIFF form is dropped. Animated WebP is refused: it cannot
-// be decoded to verify it or compute its blurhash.
-func stripWebP(data []byte) ([]byte, int, error) {
+// cleared, and the ICC flag when the profile is dropped), the chunks
+// webpKeepChunk names and the ICC profile rebuilt by sanitizeICC. The RIFF size
+// is recomputed and anything after the RIFF form is dropped. Animated WebP is
+// refused: it cannot be decoded to verify it or compute its blurhash. More
+// than limits.MaxChunks chunks are refused before anything is decoded.
+func stripWebP(data []byte, limits Limits) ([]byte, int, error) {
 	if len(data) < 12 {
 		return nil, 0, fmt.Errorf("%w: truncated RIFF header", ErrCorrupt)
 	}
@@ -39,8 +42,13 @@ func stripWebP(data []byte) ([]byte, int, error) {
 	body := data[12 : 8+riffSize]
 	out := make([]byte, 12, len(data))
 	copy(out, data[:12])
-	extended := false
+	extended, iccKept, maxChunks := false, false, limits.maxChunks()
 	for i, n := 0, 0; i < len(body); n++ {
+		if n == maxChunks {
+			return nil, 0, refuse(ErrTooComplex,
+				"this WebP is made of too many pieces: export it again as a normal WebP",
+				"more than %d chunks, the limit is %d", maxChunks, maxChunks)
+		}
 		if i+8 > len(body) {
 			return nil, 0, fmt.Errorf("%w: truncated chunk header at offset %d", ErrCorrupt, 12+i)
 		}
@@ -60,7 +68,9 @@ func stripWebP(data []byte) ([]byte, int, error) {
 					return nil, 0, fmt.Errorf("%w: VP8X chunk of %d bytes, not 10", ErrCorrupt, size)
 				}
 				if payload[0]&vp8xFlagAnimation != 0 {
-					return nil, 0, fmt.Errorf("%w: animated WebP", ErrUnsupportedType)
+					return nil, 0, refuse(ErrUnsupportedType,
+						"animated WebP images can't be published: send the animation as a GIF, or a still image",
+						"the VP8X header announces an animation")
 				}
 				extended = true
 				vp8x := append([]byte(nil), payload...)
@@ -73,7 +83,14 @@ func stripWebP(data []byte) ([]byte, int, error) {
 		}
 		switch {
 		case fourCC == "ANIM" || fourCC == "ANMF":
-			return nil, 0, fmt.Errorf("%w: animated WebP", ErrUnsupportedType)
+			return nil, 0, refuse(ErrUnsupportedType,
+				"animated WebP images can't be published: send the animation as a GIF, or a still image",
+				"%q chunk", fourCC)
+		case fourCC == "ICCP" && !iccKept:
+			if profile := sanitizeICC(payload); profile != nil {
+				out = appendRIFFChunk(out, fourCC, profile)
+				iccKept = true
+			}
 		case fourCC == "VP8X":
 			return nil, 0, fmt.Errorf("%w: second VP8X chunk", ErrCorrupt)
 		case webpKeepChunk(fourCC):
@@ -82,6 +99,9 @@ func stripWebP(data []byte) ([]byte, int, error) {
 	}
 	if !extended {
 		return nil, 0, fmt.Errorf("%w: empty RIFF form", ErrCorrupt)
+	}
+	if !iccKept {
+		out[12+8] &^= vp8xFlagICC
 	}
 	binary.LittleEndian.PutUint32(out[4:8], uint32(len(out)-8))
 	return out, 1, nil

@@ -32,7 +32,7 @@ func TestTinyWebPIsARealWebP(t *testing.T) {
 
 func TestProcessWebPStripsEXIFAndXMP(t *testing.T) {
 	in := readTestdata(t, "tiny-metadata.webp")
-	got, err := Process(in, Limits{})
+	got, err := Process(t.Context(), in, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestProcessWebPStripsEXIFAndXMP(t *testing.T) {
 
 func TestProcessSimpleWebPDropsTrailingData(t *testing.T) {
 	in := append(readTestdata(t, "tiny.webp"), secretComment...)
-	got, err := Process(in, Limits{})
+	got, err := Process(t.Context(), in, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestProcessWebPAlphaFlagOnLossless(t *testing.T) {
 		[2]string{"VP8L", string(tinyVP8L())},
 		[2]string{"EXIF", string(exifTIFF(binary.BigEndian, 1))},
 	)
-	got, err := Process(in, Limits{})
+	got, err := Process(t.Context(), in, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestProcessWebPRejects(t *testing.T) {
 			if c.name == "chunk past end" {
 				binary.LittleEndian.PutUint32(in[4:8], uint32(len(in)-8))
 			}
-			_, err := Process(in, Limits{})
+			_, err := Process(t.Context(), in, Limits{})
 			if !errors.Is(err, c.want) {
 				t.Fatalf("got %v, want %v", err, c.want)
 			}
