@@ -24,11 +24,16 @@ const (
 // settings are the registered fields a worker runs with (secrets in clear,
 // in memory only).
 type settings struct {
-	token   string
-	intents int64
-	dst     string
-	secret  string
+	token    string
+	intents  int64
+	dst      string
+	secret   string
+	protocol string // "" (DCC) or ProtocolArtbridge
 }
+
+// acked reports whether the bot speaks the artbridge protocol (hello,
+// sequence numbers, acknowledgements).
+func (s settings) acked() bool { return s.protocol == ProtocolArtbridge }
 
 // worker runs one relay: its gateway session, its queue and its downstream
 // connection.
@@ -202,7 +207,7 @@ func (w *worker) enqueue(dispatch []byte) {
 	seq := w.nextSeq
 	w.nextSeq++
 	w.matched++
-	if w.q.push(frame{seq: seq, data: encodeFrame(seq, dispatch)}) {
+	if w.q.push(frame{seq: seq, data: dispatch}) {
 		w.dropped++
 	}
 	w.mu.Unlock()
