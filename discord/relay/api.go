@@ -270,6 +270,9 @@ func (w *worker) apply(set settings, criteria []byte, f *filter.Filter, disabled
 	wasDisabled := w.disabled
 	w.set = set
 	w.disabled = disabled
+	if disabled != "" {
+		w.lastDisable = disabled
+	}
 	w.mu.Unlock()
 	w.filter.Store(f)
 	if old.token != set.token || old.intents != set.intents || (wasDisabled == "") != (disabled == "") {
