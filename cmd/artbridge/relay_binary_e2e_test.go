@@ -112,7 +112,9 @@ func (r *relayBinary) call(method, path, auth string, body any) (int, []byte) {
 
 // dccAuth is the Authorization header dcc-client sends: Basic and the
 // base64 of the raw clientSecret.
-func dccAuth(secret string) string { return "Basic " + base64.StdEncoding.EncodeToString([]byte(secret)) }
+func dccAuth(secret string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(secret))
+}
 
 // relayStatus is what the tests read of GET /relays.
 type relayStatus struct {
