@@ -13,13 +13,13 @@ import (
 var _ relay.Store = (*DB)(nil)
 
 const relayColumns = `alias, token_sealed, intents, criteria, dst, secret_sealed, secret_salt, secret_hash,
-	disabled_reason, last_ack, seq_reserved, created_at, updated_at`
+	disabled_reason, last_ack, seq_reserved, created_at, updated_at, protocol`
 
 func scanRelay(row interface{ Scan(...any) error }) (relay.Registration, error) {
 	var r relay.Registration
 	var lastAck, reserved, created, updated int64
 	err := row.Scan(&r.Alias, &r.SealedToken, &r.Intents, &r.Criteria, &r.Dst, &r.SealedSecret, &r.SecretSalt,
-		&r.SecretHash, &r.DisabledReason, &lastAck, &reserved, &created, &updated)
+		&r.SecretHash, &r.DisabledReason, &lastAck, &reserved, &created, &updated, &r.Protocol)
 	if err != nil {
 		return r, err
 	}
@@ -77,9 +77,9 @@ func (d *DB) CreateRelay(ctx context.Context, r relay.Registration, maxRelays in
 		if maxRelays > 0 && count >= maxRelays {
 			return relay.ErrTooMany
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO relays (`+relayColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := tx.ExecContext(ctx, `INSERT INTO relays (`+relayColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.Alias, r.SealedToken, r.Intents, r.Criteria, r.Dst, r.SealedSecret, r.SecretSalt, r.SecretHash,
-			r.DisabledReason, int64(r.LastAck), int64(r.SeqReserved), now, now)
+			r.DisabledReason, int64(r.LastAck), int64(r.SeqReserved), now, now, r.Protocol)
 		return err
 	})
 	if err != nil {
@@ -91,9 +91,10 @@ func (d *DB) CreateRelay(ctx context.Context, r relay.Registration, maxRelays in
 // UpdateRelay replaces the registered fields of a relay, keeping its progress.
 func (d *DB) UpdateRelay(ctx context.Context, r relay.Registration) error {
 	res, err := d.sql.ExecContext(ctx, `UPDATE relays SET token_sealed = ?, intents = ?, criteria = ?, dst = ?,
-		secret_sealed = ?, secret_salt = ?, secret_hash = ?, disabled_reason = ?, updated_at = ? WHERE alias = ?`,
+		secret_sealed = ?, secret_salt = ?, secret_hash = ?, disabled_reason = ?, protocol = ?, updated_at = ?
+		WHERE alias = ?`,
 		r.SealedToken, r.Intents, r.Criteria, r.Dst, r.SealedSecret, r.SecretSalt, r.SecretHash, r.DisabledReason,
-		ms(time.Now()), r.Alias)
+		r.Protocol, ms(time.Now()), r.Alias)
 	return relayAffected(res, err, "update", r.Alias)
 }
 

@@ -60,6 +60,10 @@ func Main(ctx context.Context, args []string, env Env) int {
 	case "serve":
 		err = runServe(ctx, rest, env)
 	case "version", "--version", "-v":
+		if len(rest) > 0 && isHelpArg(rest[0]) {
+			fmt.Fprintln(env.Stdout, "usage: artbridge version\n\nprints the version of this binary")
+			return 0
+		}
 		fmt.Fprintf(env.Stdout, "artbridge %s\n", version)
 		fmt.Fprintf(env.Stdout, "signatures: %s\n", rsasig.Backend())
 		return 0
@@ -77,7 +81,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 		usage(env.Stderr)
 		return exitUsage
 	}
-	if err == nil {
+	if err == nil || errors.Is(err, errHelpShown) {
 		return 0
 	}
 	fmt.Fprintf(env.Stderr, "artbridge %s: %v\n", cmd, err)
@@ -107,16 +111,80 @@ commands:
 `)
 }
 
-// newFlagSet makes a flag set whose errors go to env.Stderr.
+// newFlagSet makes a flag set whose errors go to env.Stderr and whose
+// --help text goes to env.Stdout.
 func newFlagSet(name string, env Env) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs.SetOutput(&flagOutput{stdout: env.Stdout, stderr: env.Stderr})
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: artbridge %s [flags]\n\nflags:\n", name)
+		fs.PrintDefaults()
+	}
 	return fs
 }
 
+// parseFlags parses args; -h, -help or --help prints the flag set's usage on
+// stdout and returns errHelpShown (exit status 0).
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	out, _ := fs.Output().(*flagOutput)
+	if out != nil {
+		out.help = wantsHelp(args)
+	}
+	err := fs.Parse(args)
+	if out != nil {
+		out.help = false
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return errHelpShown
+	}
+	if err != nil {
 		return usageError{err}
 	}
 	return nil
+}
+
+// errHelpShown is returned by a command that printed its --help text: Main
+// exits 0 without an error message.
+var errHelpShown = errors.New("help shown")
+
+// showHelp prints a command's usage text on stdout for --help.
+func showHelp(env Env, text string) error {
+	fmt.Fprintln(env.Stdout, text)
+	return errHelpShown
+}
+
+// isHelpArg reports whether a is one of the help flags.
+func isHelpArg(a string) bool {
+	switch a {
+	case "-h", "-help", "--help", "--h", "help":
+		return true
+	}
+	return false
+}
+
+// wantsHelp reports whether args (up to "--") hold a help flag.
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		if a != "help" && isHelpArg(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// flagOutput sends a flag set's output to stderr, or to stdout while help was
+// asked for.
+type flagOutput struct {
+	stdout, stderr io.Writer
+	help           bool
+}
+
+func (o *flagOutput) Write(p []byte) (int, error) {
+	if o.help {
+		return o.stdout.Write(p)
+	}
+	return o.stderr.Write(p)
 }

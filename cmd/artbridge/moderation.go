@@ -38,6 +38,9 @@ func runModeration(ctx context.Context, args []string, env Env) error {
 		return usageError{errors.New(moderationUsage)}
 	}
 	sub, rest := args[0], args[1:]
+	if isHelpArg(sub) {
+		return showHelp(env, moderationUsage)
+	}
 	if sub == "test" {
 		return runModerationTest(rest, env)
 	}

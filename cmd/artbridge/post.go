@@ -12,14 +12,28 @@ import (
 	"github.com/artbridge/artbridge/bridge"
 )
 
+// postUsage is the usage text of `artbridge post`.
+const postUsage = `usage: artbridge post publish|edit|delete|list|status [flags]
+
+  publish [--config F] --image FILE [--alt TEXT] [--text T] [--cw T] …   publish a post
+  edit [--config F] [flags] IRI|ID                                        edit a post
+  delete [--config F] IRI|ID                                              take a post down
+  list [--config F]                                                       list posts
+  status [--config F] IRI|ID                                              a post's deliveries
+
+artbridge post SUBCOMMAND --help shows a subcommand's flags.`
+
 // runPost implements `artbridge post publish|edit|delete|list|status`. It works
 // on the data directory directly, whether or not the server runs: a running
 // server's delivery worker picks queued work up within a second.
 func runPost(ctx context.Context, args []string, env Env) error {
 	if len(args) == 0 {
-		return usageError{errors.New("usage: artbridge post publish|edit|delete|list|status [flags]")}
+		return usageError{errors.New(postUsage)}
 	}
 	sub, rest := args[0], args[1:]
+	if isHelpArg(sub) {
+		return showHelp(env, postUsage)
+	}
 	fs := newFlagSet("post "+sub, env)
 	configPath := fs.String("config", "", "path of artbridge.toml (optional)")
 	var images []imageArg

@@ -14,12 +14,17 @@ import (
 )
 
 const relayUsage = `usage:
-  artbridge relay [serve] [--config FILE]
-  artbridge relay filter-test --criteria FILE.json --dispatches FILE.jsonl`
+  artbridge relay [serve] [--config FILE]                                   run the relay and its registration API
+  artbridge relay filter-test --criteria FILE.json --dispatches FILE.jsonl  print true/false per dispatch line
+
+artbridge relay SUBCOMMAND --help shows a subcommand's flags.`
 
 // runRelay runs `artbridge relay serve` (the default) or `artbridge relay filter-test`.
 func runRelay(ctx context.Context, args []string, env Env) error {
 	sub, rest := "serve", args
+	if len(args) > 0 && isHelpArg(args[0]) {
+		return showHelp(env, relayUsage)
+	}
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		sub, rest = args[0], args[1:]
 	}

@@ -97,7 +97,7 @@ queue_size = 10
 	case <-time.After(10 * time.Second):
 		t.Fatal("relay serve did not start")
 	}
-	body := `{"token":"relay-token","intents":512,"criteria":{"t":"MESSAGE_CREATE"},"dst":"ws://127.0.0.1:9/bot","clientSecret":"pw"}`
+	body := `{"token":"relay-token","intents":512,"criteria":{"t":"MESSAGE_CREATE"},"dst":"ws://127.0.0.1:9/bot","clientSecret":"admin:5f0c3a9e1b7d42c8a6e9f1d3b5c7a9e2"}`
 	req, _ := http.NewRequest(http.MethodPut, "http://"+addr+"/relays/mybot", strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer k3y")
 	resp, err := http.DefaultClient.Do(req)

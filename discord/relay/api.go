@@ -31,6 +31,9 @@ type registrationRequest struct {
 	Criteria     json.RawMessage `json:"criteria"`
 	Dst          string          `json:"dst"`
 	ClientSecret string          `json:"clientSecret"`
+	// Protocol is artbridge's addition: "" or "dcc" for DCC's raw frames,
+	// ProtocolArtbridge for sequence numbers, acknowledgements and resume.
+	Protocol string `json:"protocol"`
 }
 
 // Handler serves the registration API:
@@ -39,6 +42,9 @@ type registrationRequest struct {
 //	DELETE /relays/{alias}   remove (its secret or the registration key)
 //	GET    /relays           every relay's status (registration key)
 //	GET    /relays/{alias}   one relay's status (its secret or the registration key)
+//
+// "Its secret" is DCC's form: Basic credentials whose decoded text is the
+// whole clientSecret (see authenticate).
 func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("PUT /relays/{alias}", s.handlePut)
@@ -79,17 +85,6 @@ func (s *Service) release(alias string) {
 	s.mu.Unlock()
 }
 
-// authorised reports whether r may change or read the existing relay reg:
-// the operator, or Basic credentials alias:clientSecret.
-func (s *Service) authorised(r *http.Request, reg Registration) bool {
-	if isOperator(r, s.cfg.RegistrationKey) {
-		return true
-	}
-	user, pass, ok := r.BasicAuth()
-	// The user name is not secret; the secret is compared in constant time.
-	return ok && user == reg.Alias && secretMatches(reg.SecretSalt, reg.SecretHash, pass)
-}
-
 // normaliseCriteria accepts criteria as a JSON object or as a JSON string
 // holding one (DCC clients send either) and returns the object's text.
 func normaliseCriteria(raw json.RawMessage) []byte {
@@ -110,24 +105,16 @@ func (s *Service) handlePut(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	existing, err := s.store.RelayRegistration(ctx, alias)
-	exists := err == nil
-	switch {
-	case exists:
-		if !s.authorised(r, existing) {
-			writeError(w, http.StatusUnauthorized, "credentials do not match this relay")
-			return
-		}
-	case errors.Is(err, ErrNotFound):
-		if !isOperator(r, s.cfg.RegistrationKey) {
-			writeError(w, http.StatusUnauthorized, "registering a new relay needs the registration key")
-			return
-		}
-	default:
-		s.log.Error("relay: read registration", "relay", alias, "err", err)
-		writeError(w, http.StatusInternalServerError, "storage error")
+	acc, ok := s.authenticate(w, r, alias)
+	if !ok {
 		return
 	}
+	if !acc.exists && !acc.operator {
+		// A client's own secret cannot create an alias: only the operator can.
+		writeError(w, http.StatusUnauthorized, unauthorisedMessage)
+		return
+	}
+	exists := acc.exists
 	// Claimed only after authentication, so strangers cannot block an alias.
 	if !s.claim(alias) {
 		writeError(w, http.StatusConflict, "another change to this relay is in progress")
@@ -160,7 +147,8 @@ func (s *Service) handlePut(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "cannot seal the registration")
 		return
 	}
-	set := settings{token: req.Token, intents: *req.Intents, dst: req.Dst, secret: req.ClientSecret}
+	set := settings{token: req.Token, intents: *req.Intents, dst: req.Dst, secret: req.ClientSecret,
+		protocol: protocolOf(req)}
 	if !exists {
 		s.create(ctx, w, reg, set, f)
 		return
@@ -178,7 +166,11 @@ func (s *Service) validate(ctx context.Context, req *registrationRequest) string
 	case len(bytes.TrimSpace(req.Criteria)) == 0 || bytes.Equal(bytes.TrimSpace(req.Criteria), []byte("null")):
 		return "criteria is required (a filter object; {} matches everything)"
 	case req.ClientSecret == "" || len(req.ClientSecret) > maxSecretLen:
-		return "clientSecret is required"
+		return "clientSecret is required (at most 512 bytes)"
+	case !strongSecret(req.ClientSecret):
+		return weakSecretMessage
+	case req.Protocol != "" && req.Protocol != ProtocolDCC && req.Protocol != ProtocolArtbridge:
+		return fmt.Sprintf("protocol must be %q (the default) or %q", ProtocolDCC, ProtocolArtbridge)
 	case len(req.Dst) > maxDstLen:
 		return "dst is too long"
 	}
@@ -188,13 +180,21 @@ func (s *Service) validate(ctx context.Context, req *registrationRequest) string
 	return ""
 }
 
+// protocolOf is the stored protocol of a request ("" for DCC's).
+func protocolOf(req registrationRequest) string {
+	if req.Protocol == ProtocolArtbridge {
+		return ProtocolArtbridge
+	}
+	return ""
+}
+
 // sealRegistration builds the stored form of a registration.
 func (s *Service) sealRegistration(alias string, req registrationRequest, criteria []byte, reason string) (Registration, error) {
-	tok, err := s.sealer.Seal(alias, []byte(req.Token))
+	tok, err := s.sealer.Seal(PurposeToken, alias, []byte(req.Token))
 	if err != nil {
 		return Registration{}, err
 	}
-	sec, err := s.sealer.Seal(alias, []byte(req.ClientSecret))
+	sec, err := s.sealer.Seal(PurposeClientSecret, alias, []byte(req.ClientSecret))
 	if err != nil {
 		return Registration{}, err
 	}
@@ -204,7 +204,7 @@ func (s *Service) sealRegistration(alias string, req registrationRequest, criter
 	}
 	return Registration{
 		Alias: alias, SealedToken: tok, Intents: *req.Intents, Criteria: criteria, Dst: req.Dst,
-		SealedSecret: sec, SecretSalt: salt, SecretHash: hash, DisabledReason: reason,
+		SealedSecret: sec, SecretSalt: salt, SecretHash: hash, DisabledReason: reason, Protocol: protocolOf(req),
 	}, nil
 }
 
@@ -270,12 +270,15 @@ func (w *worker) apply(set settings, criteria []byte, f *filter.Filter, disabled
 	wasDisabled := w.disabled
 	w.set = set
 	w.disabled = disabled
+	if disabled != "" {
+		w.lastDisable = disabled
+	}
 	w.mu.Unlock()
 	w.filter.Store(f)
 	if old.token != set.token || old.intents != set.intents || (wasDisabled == "") != (disabled == "") {
 		signal(w.resetGW)
 	}
-	if old.dst != set.dst || old.secret != set.secret {
+	if old.dst != set.dst || old.secret != set.secret || old.protocol != set.protocol {
 		signal(w.resetDS)
 	}
 }
@@ -286,22 +289,12 @@ func (s *Service) handleDelete(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad alias")
 		return
 	}
-	reg, err := s.store.RelayRegistration(r.Context(), alias)
-	if errors.Is(err, ErrNotFound) {
-		if isOperator(r, s.cfg.RegistrationKey) {
-			writeError(w, http.StatusNotFound, "no such relay")
-		} else {
-			writeError(w, http.StatusUnauthorized, "credentials do not match this relay")
-		}
+	acc, ok := s.authenticate(w, r, alias)
+	if !ok {
 		return
 	}
-	if err != nil {
-		s.log.Error("relay: read registration", "relay", alias, "err", err)
-		writeError(w, http.StatusInternalServerError, "storage error")
-		return
-	}
-	if !s.authorised(r, reg) {
-		writeError(w, http.StatusUnauthorized, "credentials do not match this relay")
+	if !acc.exists {
+		writeError(w, http.StatusNotFound, "no such relay") // only the operator gets here
 		return
 	}
 	if !s.claim(alias) {
@@ -329,8 +322,7 @@ func (s *Service) handleDelete(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
-	if !isOperator(r, s.cfg.RegistrationKey) {
-		writeError(w, http.StatusUnauthorized, "the relay list needs the registration key")
+	if !s.authenticateOperator(w, r) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"relays": s.Statuses()})
@@ -338,12 +330,16 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
 
 func (s *Service) handleGet(w http.ResponseWriter, r *http.Request) {
 	alias := r.PathValue("alias")
-	reg, err := s.store.RelayRegistration(r.Context(), alias)
-	if err != nil || !s.authorised(r, reg) {
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			s.log.Error("relay: read registration", "relay", alias, "err", err)
-		}
-		writeError(w, http.StatusUnauthorized, "credentials do not match this relay")
+	if !aliasPattern.MatchString(alias) {
+		writeError(w, http.StatusBadRequest, "bad alias")
+		return
+	}
+	acc, ok := s.authenticate(w, r, alias)
+	if !ok {
+		return
+	}
+	if !acc.exists {
+		writeError(w, http.StatusNotFound, "no such relay")
 		return
 	}
 	st, ok := s.RelayStatus(alias)

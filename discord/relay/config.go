@@ -66,9 +66,26 @@ type Config struct {
 	// LookupNetIP resolves destination host names when they are registered
 	// (nil: net.DefaultResolver).
 	LookupNetIP func(ctx context.Context, network, host string) ([]netip.Addr, error)
+	// FailuresPerAlias and FailuresPerAddress cap failed authentications
+	// per FailureWindow (429 beyond); zero takes the defaults.
+	FailuresPerAlias   int
+	FailuresPerAddress int
+	FailureWindow      time.Duration
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 }
+
+// The downstream wire protocols a registration can choose (its "protocol"
+// field). The default is DCC's.
+const (
+	// ProtocolDCC sends each matching gateway packet as one text frame,
+	// exactly {op, d, s, t}, and expects nothing back (dcc-client).
+	ProtocolDCC = "dcc"
+	// ProtocolArtbridge adds a hello, sequence numbers, acknowledgements and
+	// resume; the relay offers it as the websocket subprotocol of the same
+	// name and the bot must select it.
+	ProtocolArtbridge = "artbridge.relay.v1"
+)
 
 func (c Config) withDefaults() Config {
 	def := func(d *time.Duration, v time.Duration) {
@@ -99,5 +116,12 @@ func (c Config) withDefaults() Config {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.FailuresPerAlias <= 0 {
+		c.FailuresPerAlias = DefaultFailuresPerAlias
+	}
+	if c.FailuresPerAddress <= 0 {
+		c.FailuresPerAddress = DefaultFailuresPerAddress
+	}
+	def(&c.FailureWindow, DefaultFailureWindow)
 	return c
 }

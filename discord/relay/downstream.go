@@ -19,8 +19,9 @@ import (
 const sendBatch = 64
 
 var (
-	errAckTimeout = errors.New("the bot acknowledged nothing for the idle timeout")
-	errBadAck     = errors.New("the bot sent a frame that is not {\"ack\":N}")
+	errAckTimeout  = errors.New("the bot acknowledged nothing for the idle timeout")
+	errBadAck      = errors.New("the bot sent a frame that is not {\"ack\":N}")
+	errSubprotocol = errors.New("the bot did not select the " + ProtocolArtbridge + " websocket subprotocol it registered")
 )
 
 // downstreamLoop connects to the bot whenever frames wait and keeps the
@@ -65,7 +66,7 @@ func dsProblem(err error) string {
 		return "destination address is not allowed (private or local)"
 	case errors.As(err, &he):
 		return fmt.Sprintf("destination answered HTTP %d instead of a websocket", he.status)
-	case errors.Is(err, errAckTimeout), errors.Is(err, errBadAck):
+	case errors.Is(err, errAckTimeout), errors.Is(err, errBadAck), errors.Is(err, errSubprotocol):
 		return err.Error()
 	case websocket.CloseStatus(err) != -1:
 		return fmt.Sprintf("destination closed the websocket (status %d)", websocket.CloseStatus(err))
@@ -84,17 +85,21 @@ type handshakeError struct{ status int }
 
 func (e *handshakeError) Error() string { return fmt.Sprintf("handshake answered HTTP %d", e.status) }
 
-// dial opens the websocket to the bot with its Basic credentials.
+// dial opens the websocket to the bot with its Basic credentials (DCC's:
+// the base64 of the raw clientSecret). A bot registered for the artbridge
+// protocol is offered it as the subprotocol and must select it; a DCC bot is
+// offered none (the ws library selects the first one offered by default).
 func (w *worker) dial(ctx context.Context, set settings) (*websocket.Conn, error) {
 	dctx, cancel := context.WithTimeout(ctx, w.svc.cfg.DialTimeout)
 	defer cancel()
 	h := http.Header{}
-	h.Set("Authorization", basicAuthHeader(w.alias, set.secret))
+	h.Set("Authorization", basicAuthHeader(set.secret))
 	h.Set("User-Agent", "artbridge-relay")
-	conn, resp, err := websocket.Dial(dctx, set.dst, &websocket.DialOptions{
-		HTTPClient: w.svc.dstHTTP,
-		HTTPHeader: h,
-	})
+	opts := &websocket.DialOptions{HTTPClient: w.svc.dstHTTP, HTTPHeader: h}
+	if set.acked() {
+		opts.Subprotocols = []string{ProtocolArtbridge}
+	}
+	conn, resp, err := websocket.Dial(dctx, set.dst, opts)
 	if resp != nil && resp.Body != nil {
 		resp.Body.Close()
 	}
@@ -104,13 +109,17 @@ func (w *worker) dial(ctx context.Context, set settings) (*websocket.Conn, error
 		}
 		return nil, fmt.Errorf("relay: dial %s: %w", w.alias, err)
 	}
+	if set.acked() && conn.Subprotocol() != ProtocolArtbridge {
+		conn.Close(websocket.StatusPolicyViolation, "registered for "+ProtocolArtbridge)
+		return nil, fmt.Errorf("relay: dial %s: %w", w.alias, errSubprotocol)
+	}
 	conn.SetReadLimit(maxAckFrameBytes)
 	return conn, nil
 }
 
-// deliver runs one downstream connection: hello, everything unacknowledged,
-// then new frames as they come. It returns nil after an idle close or a
-// change of destination, an error when the connection failed.
+// deliver runs one downstream connection in the registered protocol. It
+// returns nil after an idle close or a change of destination, an error when
+// the connection failed.
 func (w *worker) deliver(ctx context.Context) error {
 	set := w.settings()
 	w.setDS(stateConnecting, "")
@@ -120,7 +129,85 @@ func (w *worker) deliver(ctx context.Context) error {
 	}
 	defer conn.CloseNow()
 	w.setDS(stateConnected, "")
+	if set.acked() {
+		return w.deliverAcked(ctx, conn)
+	}
+	return w.deliverRaw(ctx, conn)
+}
 
+// idleTimer is the downstream's idle timeout, restarted by traffic.
+type idleTimer struct {
+	t *time.Timer
+	d time.Duration
+}
+
+func newIdleTimer(d time.Duration) *idleTimer { return &idleTimer{t: time.NewTimer(d), d: d} }
+
+func (i *idleTimer) reset() {
+	i.t.Stop()
+	select {
+	case <-i.t.C:
+	default:
+	}
+	i.t.Reset(i.d)
+}
+
+// deliverRaw is DCC's protocol: each queued dispatch is written as it came
+// from Discord and counts as delivered once written; the bot sends nothing
+// (a data frame from it closes the connection). Like DCC, the connection
+// closes after IdleTimeout without a dispatch.
+func (w *worker) deliverRaw(ctx context.Context, conn *websocket.Conn) error {
+	readCtx := conn.CloseRead(ctx)
+	idle := newIdleTimer(w.svc.cfg.IdleTimeout)
+	defer idle.t.Stop()
+	for {
+		batch := w.pending(0, sendBatch)
+		for i, f := range batch {
+			if err := w.write(ctx, conn, f.data); err != nil {
+				// What was written is gone to the bot; the rest stays queued.
+				if i > 0 {
+					w.wrote(batch[i-1].seq, i)
+				}
+				return err
+			}
+		}
+		if len(batch) > 0 {
+			w.wrote(batch[len(batch)-1].seq, len(batch))
+			idle.reset()
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			conn.Close(websocket.StatusGoingAway, "relay stopping")
+			return nil
+		case <-w.resetDS:
+			conn.Close(websocket.StatusNormalClosure, "registration changed")
+			return nil
+		case <-w.wakeDS:
+		case <-readCtx.Done():
+			if ctx.Err() != nil {
+				return nil
+			}
+			return errors.New("the bot closed the connection or sent a frame (a DCC bot sends nothing)")
+		case <-idle.t.C:
+			conn.Close(websocket.StatusNormalClosure, "idle")
+			return nil
+		}
+	}
+}
+
+// wrote records n raw frames up to seq as sent and delivered.
+func (w *worker) wrote(seq uint64, n int) {
+	w.mu.Lock()
+	w.sent += uint64(n)
+	w.mu.Unlock()
+	w.ack(seq)
+}
+
+// deliverAcked is the artbridge protocol: hello, everything unacknowledged,
+// then new frames as they come, each {"seq":N,"dispatch":…}; the bot
+// acknowledges cumulatively.
+func (w *worker) deliverAcked(ctx context.Context, conn *websocket.Conn) error {
 	readCtx, stopRead := context.WithCancel(ctx)
 	acks := make(chan uint64, 16)
 	readErr := make(chan error, 1)
@@ -142,20 +229,12 @@ func (w *worker) deliver(ctx context.Context) error {
 		return err
 	}
 	sentUpTo := h.ResumeFrom - 1
-	idle := time.NewTimer(w.svc.cfg.IdleTimeout)
-	defer idle.Stop()
-	resetIdle := func() {
-		idle.Stop()
-		select {
-		case <-idle.C:
-		default:
-		}
-		idle.Reset(w.svc.cfg.IdleTimeout)
-	}
+	idle := newIdleTimer(w.svc.cfg.IdleTimeout)
+	defer idle.t.Stop()
 	for {
 		batch := w.pending(sentUpTo, sendBatch)
 		for _, f := range batch {
-			if err := w.write(ctx, conn, f.data); err != nil {
+			if err := w.write(ctx, conn, encodeFrame(f.seq, f.data)); err != nil {
 				return err
 			}
 			sentUpTo = f.seq
@@ -164,7 +243,7 @@ func (w *worker) deliver(ctx context.Context) error {
 			w.mu.Lock()
 			w.sent += uint64(len(batch))
 			w.mu.Unlock()
-			resetIdle()
+			idle.reset()
 			continue
 		}
 		select {
@@ -177,10 +256,10 @@ func (w *worker) deliver(ctx context.Context) error {
 		case <-w.wakeDS:
 		case n := <-acks:
 			w.ack(n)
-			resetIdle()
+			idle.reset()
 		case err := <-readErr:
 			return err
-		case <-idle.C:
+		case <-idle.t.C:
 			if w.unacked() > 0 {
 				conn.Close(websocket.StatusPolicyViolation, "no acknowledgement")
 				return errAckTimeout

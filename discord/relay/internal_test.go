@@ -63,34 +63,37 @@ func TestQueueBoundsAndAck(t *testing.T) {
 	}
 }
 
-func TestSealerBindsAlias(t *testing.T) {
+func TestSealerBindsAliasAndPurpose(t *testing.T) {
 	path := filepath.Join(t.TempDir(), KeyFileName)
 	s, created, err := LoadOrCreateKey(path)
 	if err != nil || !created {
 		t.Fatalf("create: %v %v", created, err)
 	}
-	sealed, err := s.Seal("a", []byte("token"))
+	sealed, err := s.Seal(PurposeToken, "a", []byte("token"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if bytes.Contains(sealed, []byte("token")) {
 		t.Fatal("sealed value holds the plaintext")
 	}
-	if got, err := s.Open("a", sealed); err != nil || string(got) != "token" {
+	if got, err := s.Open(PurposeToken, "a", sealed); err != nil || string(got) != "token" {
 		t.Fatalf("open: %q %v", got, err)
 	}
-	if _, err := s.Open("b", sealed); err == nil {
+	if _, err := s.Open(PurposeToken, "b", sealed); err == nil {
 		t.Fatal("a value sealed for one alias opened for another")
+	}
+	if _, err := s.Open(PurposeClientSecret, "a", sealed); err == nil {
+		t.Fatal("a sealed token opened as the client secret of the same relay")
 	}
 	s2, created, err := LoadOrCreateKey(path)
 	if err != nil || created {
 		t.Fatalf("reload: %v %v", created, err)
 	}
-	if got, err := s2.Open("a", sealed); err != nil || string(got) != "token" {
+	if got, err := s2.Open(PurposeToken, "a", sealed); err != nil || string(got) != "token" {
 		t.Fatalf("open with the reloaded key: %q %v", got, err)
 	}
 	other, _, _ := LoadOrCreateKey(filepath.Join(t.TempDir(), KeyFileName))
-	if _, err := other.Open("a", sealed); err == nil {
+	if _, err := other.Open(PurposeToken, "a", sealed); err == nil {
 		t.Fatal("opened with another key")
 	}
 	if err := os.WriteFile(path, []byte("short"), 0o600); err != nil {
@@ -117,10 +120,10 @@ func TestSecretChecks(t *testing.T) {
 		return r
 	}
 	if !isOperator(req("Bearer k"), "k") || !isOperator(req("bearer k"), "k") ||
-		!isOperator(req(basicAuthHeader("operator", "k")), "k") {
+		!isOperator(req(basicAuthHeader("operator:k")), "k") {
 		t.Fatal("operator not recognised")
 	}
-	if isOperator(req("Bearer x"), "k") || isOperator(req(basicAuthHeader("root", "k")), "k") ||
+	if isOperator(req("Bearer x"), "k") || isOperator(req(basicAuthHeader("root:k")), "k") ||
 		isOperator(req("Bearer "), "") || isOperator(req(""), "k") {
 		t.Fatal("non-operator recognised")
 	}

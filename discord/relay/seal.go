@@ -19,9 +19,10 @@ const KeyFileName = "relay.key"
 // sealVersion prefixes every sealed value so the format can change later.
 const sealVersion byte = 1
 
-// Sealer encrypts tokens and client secrets at rest with AES-256-GCM. The
-// relay alias is bound to every sealed value as additional data, so a sealed
-// token cannot be moved to another relay's row.
+// Sealer encrypts tokens and client secrets at rest with AES-256-GCM. What
+// the value is (its Purpose) and the relay alias are bound to every sealed
+// value as additional data, so a sealed token cannot be moved to another
+// relay's row, nor swapped with the client secret of its own row.
 type Sealer struct {
 	aead cipher.AEAD
 }
@@ -83,8 +84,22 @@ func LoadOrCreateKey(path string) (*Sealer, bool, error) {
 	return s, true, err
 }
 
-// Seal encrypts plaintext for the relay alias.
-func (s *Sealer) Seal(alias string, plaintext []byte) ([]byte, error) {
+// Purpose says what a sealed value is; it is part of the associated data.
+type Purpose string
+
+// The two kinds of sealed values.
+const (
+	PurposeToken        Purpose = "bot-token"
+	PurposeClientSecret Purpose = "client-secret"
+)
+
+// associatedData binds a sealed value to its purpose and relay.
+func associatedData(p Purpose, alias string) []byte {
+	return []byte("artbridge relay " + string(p) + "\x00" + alias)
+}
+
+// Seal encrypts plaintext for the relay alias and purpose p.
+func (s *Sealer) Seal(p Purpose, alias string, plaintext []byte) ([]byte, error) {
 	nonce := make([]byte, s.aead.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, fmt.Errorf("relay: nonce: %w", err)
@@ -92,19 +107,19 @@ func (s *Sealer) Seal(alias string, plaintext []byte) ([]byte, error) {
 	out := make([]byte, 0, 1+len(nonce)+len(plaintext)+s.aead.Overhead())
 	out = append(out, sealVersion)
 	out = append(out, nonce...)
-	return s.aead.Seal(out, nonce, plaintext, []byte(alias)), nil
+	return s.aead.Seal(out, nonce, plaintext, associatedData(p, alias)), nil
 }
 
 // errSealed is returned for sealed values that do not open.
-var errSealed = errors.New("relay: sealed value does not open (wrong key or alias, or damaged)")
+var errSealed = errors.New("relay: sealed value does not open (wrong key, alias or purpose, or damaged)")
 
-// Open decrypts a value sealed for alias.
-func (s *Sealer) Open(alias string, sealed []byte) ([]byte, error) {
+// Open decrypts a value sealed for alias and purpose p.
+func (s *Sealer) Open(p Purpose, alias string, sealed []byte) ([]byte, error) {
 	n := s.aead.NonceSize()
 	if len(sealed) < 1+n+s.aead.Overhead() || sealed[0] != sealVersion {
 		return nil, errSealed
 	}
-	out, err := s.aead.Open(nil, sealed[1:1+n], sealed[1+n:], []byte(alias))
+	out, err := s.aead.Open(nil, sealed[1:1+n], sealed[1+n:], associatedData(p, alias))
 	if err != nil {
 		return nil, errSealed
 	}

@@ -39,10 +39,29 @@ func equalConstantTime(a, b string) bool {
 	return subtle.ConstantTimeCompare(da[:], db[:]) == 1
 }
 
-// basicAuthHeader is the value of an Authorization header with Basic credentials.
-func basicAuthHeader(user, pass string) string {
-	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
+// basicAuthHeader is the Authorization header DCC uses: "Basic " and the
+// base64 of the raw client secret (which often is "user:password" itself).
+func basicAuthHeader(secret string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(secret))
 }
+
+// basicCredentials returns the decoded Basic credentials of r as one raw
+// string (DCC's clientSecret), ok false without Basic credentials.
+func basicCredentials(r *http.Request) (string, bool) {
+	v, ok := cutPrefixFold(r.Header.Get("Authorization"), "Basic ")
+	if !ok {
+		return "", false
+	}
+	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v))
+	if err != nil {
+		return "", false
+	}
+	return string(b), true
+}
+
+// dummySalt and dummyHash stand in for a relay that does not exist, so an
+// unknown alias costs the same HMAC as a wrong secret.
+var dummySalt, dummyHash = make([]byte, 16), make([]byte, sha256.Size)
 
 // operatorUser is the Basic user name that carries the registration key.
 const operatorUser = "operator"

@@ -26,6 +26,9 @@ type Service struct {
 	guard    netguard.Policy
 	dstHTTP  *http.Client
 	identify *identifyLimiter
+	// failedAlias and failedAddr count failed authentications.
+	failedAlias *failureLimiter
+	failedAddr  *failureLimiter
 
 	// newSession makes a discordgo session for a bot (discord.NewSession
 	// bound to the configured API base).
@@ -51,14 +54,16 @@ func New(cfg Config, store Store, sealer *Sealer, log *slog.Logger) (*Service, e
 	}
 	cfg = cfg.withDefaults()
 	s := &Service{
-		cfg:      cfg,
-		store:    store,
-		sealer:   sealer,
-		log:      log,
-		guard:    netguard.Policy{AllowPrivate: cfg.AllowPrivateAddresses},
-		identify: newIdentifyLimiter(cfg.IdentifyInterval, cfg.IdentifySpacing, cfg.Now),
-		workers:  map[string]*worker{},
-		busy:     map[string]bool{},
+		cfg:         cfg,
+		store:       store,
+		sealer:      sealer,
+		log:         log,
+		guard:       netguard.Policy{AllowPrivate: cfg.AllowPrivateAddresses},
+		identify:    newIdentifyLimiter(cfg.IdentifyInterval, cfg.IdentifySpacing, cfg.Now),
+		failedAlias: newFailureLimiter(cfg.FailuresPerAlias, cfg.FailureWindow, cfg.Now),
+		failedAddr:  newFailureLimiter(cfg.FailuresPerAddress, cfg.FailureWindow, cfg.Now),
+		workers:     map[string]*worker{},
+		busy:        map[string]bool{},
 	}
 	s.dstHTTP = dstClient(s.guard, cfg.DialTimeout)
 	s.newSession = func(token string, intents int64) (*discordgo.Session, error) {
@@ -108,11 +113,11 @@ func (s *Service) Start(ctx context.Context) error {
 // registration whose secrets do not open (the key file was replaced) is an
 // error: starting without it would silently lose a bot.
 func (s *Service) workerFor(reg Registration) (*worker, error) {
-	tok, err := s.sealer.Open(reg.Alias, reg.SealedToken)
+	tok, err := s.sealer.Open(PurposeToken, reg.Alias, reg.SealedToken)
 	if err != nil {
 		return nil, fmt.Errorf("relay %s: token: %w", reg.Alias, err)
 	}
-	sec, err := s.sealer.Open(reg.Alias, reg.SealedSecret)
+	sec, err := s.sealer.Open(PurposeClientSecret, reg.Alias, reg.SealedSecret)
 	if err != nil {
 		return nil, fmt.Errorf("relay %s: client secret: %w", reg.Alias, err)
 	}
@@ -120,7 +125,8 @@ func (s *Service) workerFor(reg Registration) (*worker, error) {
 	if cerr != nil && reg.DisabledReason == "" {
 		reg.DisabledReason = criteriaReason(cerr)
 	}
-	return newWorker(s, reg, settings{token: string(tok), intents: reg.Intents, dst: reg.Dst, secret: string(sec)}, f), nil
+	return newWorker(s, reg, settings{token: string(tok), intents: reg.Intents, dst: reg.Dst, secret: string(sec),
+		protocol: reg.Protocol}, f), nil
 }
 
 // criteriaReason is the disabled reason for a criteria error.

@@ -29,6 +29,23 @@ type Status struct {
 	// of the next match.
 	LastAckedSeq uint64 `json:"last_acked_seq"`
 	NextSeq      uint64 `json:"next_seq"`
+	// Protocol is the downstream wire protocol: "dcc" or "artbridge.relay.v1".
+	Protocol string `json:"protocol"`
+
+	// DCC's own status fields, under DCC's names, for operators who know them.
+	// LastDisableReason is the latest reason the relay was disabled, kept
+	// after it is enabled again ("" if it never was).
+	LastDisableReason string `json:"lastDisableReason"`
+	// NumQueuedEvents is Queued.
+	NumQueuedEvents int `json:"numQueuedEvents"`
+	// ConnectRunning is true while the gateway connection is being made.
+	ConnectRunning bool `json:"connectRunning"`
+	// WSReadyState is the downstream state (Downstream.State).
+	WSReadyState string `json:"wsReadyState"`
+	// LastWSError is the latest downstream problem, in our own words.
+	LastWSError string `json:"lastWSError,omitempty"`
+	// BotShardStatus is the gateway state (Gateway.State).
+	BotShardStatus string `json:"botShardStatus"`
 }
 
 // GatewayStatus is the Discord side of a relay.
@@ -73,7 +90,23 @@ func (w *worker) status() Status {
 		Dropped:      w.dropped,
 		LastAckedSeq: w.lastAck,
 		NextSeq:      w.nextSeq,
+		Protocol:     protocolName(w.set.protocol),
+
+		LastDisableReason: w.lastDisable,
+		NumQueuedEvents:   w.q.len(),
+		ConnectRunning:    w.gw.state == stateConnecting,
+		WSReadyState:      w.ds.state,
+		LastWSError:       w.lastDSProblem,
+		BotShardStatus:    w.gw.state,
 	}
+}
+
+// protocolName is the protocol as shown in Status.
+func protocolName(p string) string {
+	if p == "" {
+		return ProtocolDCC
+	}
+	return p
 }
 
 // Statuses returns the status of every relay, ordered by alias.

@@ -36,6 +36,9 @@ type Registration struct {
 	// (HMAC-SHA-256 keyed by the salt), compared in constant time.
 	SecretSalt []byte
 	SecretHash []byte
+	// Protocol is the downstream wire protocol: "" (DCC's raw frames, the
+	// default) or ProtocolArtbridge.
+	Protocol string
 	// DisabledReason is empty when the relay is enabled; otherwise why it is not.
 	DisabledReason string
 	// LastAck is the highest sequence number the bot acknowledged.
@@ -59,7 +62,7 @@ type Store interface {
 	// (if > 0) registrations already exist.
 	CreateRelay(ctx context.Context, r Registration, maxRelays int) error
 	// UpdateRelay replaces the registered fields of an existing relay (token,
-	// intents, criteria, dst, secret, disabled reason); it leaves LastAck and
+	// intents, criteria, dst, secret, protocol, disabled reason); it leaves LastAck and
 	// SeqReserved alone. Unknown alias: ErrNotFound.
 	UpdateRelay(ctx context.Context, r Registration) error
 	// DeleteRelay removes a relay; unknown alias: ErrNotFound.

@@ -24,11 +24,16 @@ const (
 // settings are the registered fields a worker runs with (secrets in clear,
 // in memory only).
 type settings struct {
-	token   string
-	intents int64
-	dst     string
-	secret  string
+	token    string
+	intents  int64
+	dst      string
+	secret   string
+	protocol string // "" (DCC) or ProtocolArtbridge
 }
+
+// acked reports whether the bot speaks the artbridge protocol (hello,
+// sequence numbers, acknowledgements).
+func (s settings) acked() bool { return s.protocol == ProtocolArtbridge }
 
 // worker runs one relay: its gateway session, its queue and its downstream
 // connection.
@@ -48,20 +53,24 @@ type worker struct {
 
 	seqMu sync.Mutex // serialises sequence assignment and reservation
 
-	mu        sync.Mutex
-	set       settings
-	disabled  string
-	q         *queue
-	nextSeq   uint64
-	reserved  uint64 // highest number the store allows us to use
-	lastAck   uint64
-	savedAck  uint64 // what the store holds
-	matched   uint64
-	sent      uint64
-	delivered uint64
-	dropped   uint64
-	gw        connState
-	ds        connState
+	mu       sync.Mutex
+	set      settings
+	disabled string
+	// lastDisable is the latest non-empty disabled reason (DCC's
+	// lastDisableReason); lastDSProblem the latest downstream problem.
+	lastDisable   string
+	lastDSProblem string
+	q             *queue
+	nextSeq       uint64
+	reserved      uint64 // highest number the store allows us to use
+	lastAck       uint64
+	savedAck      uint64 // what the store holds
+	matched       uint64
+	sent          uint64
+	delivered     uint64
+	dropped       uint64
+	gw            connState
+	ds            connState
 }
 
 // connState is one side's connection state for Status.
@@ -74,18 +83,19 @@ type connState struct {
 
 func newWorker(svc *Service, reg Registration, set settings, f *filter.Filter) *worker {
 	w := &worker{
-		svc:      svc,
-		alias:    reg.Alias,
-		log:      svc.log.With("relay", reg.Alias),
-		wakeDS:   make(chan struct{}, 1),
-		resetDS:  make(chan struct{}, 1),
-		resetGW:  make(chan struct{}, 1),
-		set:      set,
-		disabled: reg.DisabledReason,
-		q:        newQueue(svc.cfg.QueueSize),
-		lastAck:  reg.LastAck,
-		savedAck: reg.LastAck,
-		reserved: max(reg.SeqReserved, reg.LastAck),
+		svc:         svc,
+		alias:       reg.Alias,
+		log:         svc.log.With("relay", reg.Alias),
+		wakeDS:      make(chan struct{}, 1),
+		resetDS:     make(chan struct{}, 1),
+		resetGW:     make(chan struct{}, 1),
+		set:         set,
+		disabled:    reg.DisabledReason,
+		lastDisable: reg.DisabledReason,
+		q:           newQueue(svc.cfg.QueueSize),
+		lastAck:     reg.LastAck,
+		savedAck:    reg.LastAck,
+		reserved:    max(reg.SeqReserved, reg.LastAck),
 	}
 	w.nextSeq = w.reserved + 1
 	now := svc.cfg.Now()
@@ -143,6 +153,9 @@ func (w *worker) setDS(state, problem string) {
 		w.ds.since = w.svc.cfg.Now()
 	}
 	w.ds.state, w.ds.problem = state, problem
+	if problem != "" {
+		w.lastDSProblem = problem
+	}
 	if state == stateConnected {
 		w.ds.connects++
 	}
@@ -166,6 +179,9 @@ func (w *worker) disabledReason() string {
 func (w *worker) disable(ctx context.Context, reason string) {
 	w.mu.Lock()
 	w.disabled = reason
+	if reason != "" {
+		w.lastDisable = reason
+	}
 	w.mu.Unlock()
 	w.log.Warn("relay disabled", "reason", reason)
 	if err := w.svc.store.SetRelayDisabled(ctx, w.alias, reason); err != nil && ctx.Err() == nil {
@@ -202,7 +218,7 @@ func (w *worker) enqueue(dispatch []byte) {
 	seq := w.nextSeq
 	w.nextSeq++
 	w.matched++
-	if w.q.push(frame{seq: seq, data: encodeFrame(seq, dispatch)}) {
+	if w.q.push(frame{seq: seq, data: dispatch}) {
 		w.dropped++
 	}
 	w.mu.Unlock()

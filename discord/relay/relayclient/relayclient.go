@@ -1,8 +1,10 @@
-// Package relayclient is the bot side of artbridge's gateway relay: an
-// http.Handler that accepts the relay's websocket, checks its Basic
-// credentials, hands every dispatch to the bot in order, acknowledges it,
-// and skips what was already handled when the relay resends after a
-// reconnect. The wire protocol is described in docs/relay.md.
+// Package relayclient is the bot side of artbridge's gateway relay in its
+// own protocol (registered with "protocol": "artbridge.relay.v1"): an
+// http.Handler that accepts the relay's websocket with that subprotocol,
+// checks its Basic credentials (the base64 of the raw clientSecret, as DCC
+// does), hands every dispatch to the bot in order, acknowledges it, and skips
+// what was already handled when the relay resends after a reconnect. The
+// wire protocol is described in docs/relay.md.
 //
 //	h, err := relayclient.New(relayclient.Options{
 //		Alias:  "mybot",
@@ -19,6 +21,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -58,8 +61,8 @@ type Hello struct {
 
 // Options configure a Handler.
 type Options struct {
-	// Alias and Secret are the relay's alias and clientSecret, which the
-	// relay sends as Basic credentials.
+	// Alias is the relay's alias (for logs); Secret its clientSecret, which
+	// the relay sends as Basic credentials.
 	Alias, Secret string
 	// Handle is called for each dispatch, one at a time, in order. Returning
 	// nil acknowledges it; an error closes the connection and the relay sends
@@ -96,8 +99,8 @@ type Handler struct {
 
 // New returns a Handler.
 func New(opts Options) (*Handler, error) {
-	if opts.Alias == "" || opts.Secret == "" || opts.Handle == nil {
-		return nil, errors.New("relayclient: Alias, Secret and Handle are required")
+	if opts.Secret == "" || opts.Handle == nil {
+		return nil, errors.New("relayclient: Secret and Handle are required")
 	}
 	if opts.MaxFrameBytes <= 0 {
 		opts.MaxFrameBytes = 8 << 20
@@ -130,15 +133,15 @@ func (h *Handler) Close() {
 
 func digest(s string) [32]byte { return sha256.Sum256([]byte(s)) }
 
-// authorised checks the relay's Basic credentials in constant time.
+// Subprotocol is the websocket subprotocol of artbridge's relay protocol.
+const Subprotocol = "artbridge.relay.v1"
+
+// authorised checks the relay's Basic credentials in constant time: the
+// header must be "Basic " and the base64 of the whole secret.
 func (h *Handler) authorised(r *http.Request) bool {
-	user, pass, ok := r.BasicAuth()
-	if !ok {
-		return false
-	}
-	du, wu := digest(user), digest(h.opts.Alias)
-	dp, wp := digest(pass), digest(h.opts.Secret)
-	return subtle.ConstantTimeCompare(du[:], wu[:])&subtle.ConstantTimeCompare(dp[:], wp[:]) == 1
+	got := digest(r.Header.Get("Authorization"))
+	want := digest("Basic " + base64.StdEncoding.EncodeToString([]byte(h.opts.Secret)))
+	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
 }
 
 // ServeHTTP accepts one relay connection and serves it until it ends.
@@ -172,7 +175,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		h.mu.Unlock()
 	}()
-	conn, err := websocket.Accept(w, r, nil)
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{Subprotocol}})
 	if err != nil {
 		return
 	}

@@ -38,7 +38,7 @@ func (r *recorder) handle(_ context.Context, d relayclient.Dispatch) error {
 
 func start(t *testing.T, rec *recorder, lastAck uint64) (*relayclient.Handler, string) {
 	t.Helper()
-	h, err := relayclient.New(relayclient.Options{Alias: "bot", Secret: "pw", Handle: rec.handle, LastAck: lastAck})
+	h, err := relayclient.New(relayclient.Options{Alias: "bot", Secret: "bot:pw", Handle: rec.handle, LastAck: lastAck})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func start(t *testing.T, rec *recorder, lastAck uint64) (*relayclient.Handler, s
 func dialAs(ctx context.Context, url, user, pass string) (*websocket.Conn, *http.Response, error) {
 	hdr := http.Header{}
 	hdr.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(user+":"+pass)))
-	return websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: hdr})
+	return websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: hdr, Subprotocols: []string{relayclient.Subprotocol}})
 }
 
 func frame(seq string) []byte {
