@@ -58,6 +58,7 @@ type cond struct {
 	lit    literal
 	lits   []literal
 	re     *regexp.Regexp
+	reCost int // $regex: steps per byte matched (regexProgramSize)
 	types  kindSet
 	size   int
 	mod    [2]float64
@@ -333,11 +334,11 @@ func (c *compiler) compileOp(name string, arg any, siblings map[string]any, slot
 		}
 		cd.op, cd.types = opType, ks
 	case "$regex":
-		re, err := compileRegex(arg, siblings["$options"], loc)
+		re, cost, err := compileRegex(arg, siblings["$options"], loc)
 		if err != nil {
 			return cd, false, err
 		}
-		cd.op, cd.re = opRegex, re
+		cd.op, cd.re, cd.reCost = opRegex, re, cost
 	case "$options":
 		if _, ok := siblings["$regex"]; !ok {
 			return cd, false, criteriaError(loc, "$options needs a $regex beside it")
@@ -418,38 +419,41 @@ func (c *compiler) compileOp(name string, arg any, siblings map[string]any, slot
 	return cd, false, nil
 }
 
-// compileRegex compiles a $regex pattern with its $options as Go RE2.
-func compileRegex(pattern, options any, loc string) (*regexp.Regexp, error) {
+// compileRegex compiles a $regex pattern with its $options as Go RE2 and
+// returns its cost per byte matched (regexProgramSize).
+func compileRegex(pattern, options any, loc string) (*regexp.Regexp, int, error) {
 	p, ok := pattern.(string)
 	if !ok {
-		return nil, criteriaError(loc, "needs a pattern string")
+		return nil, 0, criteriaError(loc, "needs a pattern string")
 	}
 	if len(p) > MaxRegexBytes {
-		return nil, criteriaError(loc, "pattern longer than %d bytes", MaxRegexBytes)
+		return nil, 0, criteriaError(loc, "pattern longer than %d bytes", MaxRegexBytes)
 	}
-	flags := ""
+	o := ""
 	if options != nil {
-		o, ok := options.(string)
-		if !ok {
-			return nil, criteriaError(loc, "$options needs a string")
+		if o, ok = options.(string); !ok {
+			return nil, 0, criteriaError(loc, "$options needs a string")
 		}
 		for _, f := range o {
-			switch f {
-			case 'i', 'm', 's':
-				if !strings.ContainsRune(flags, f) {
-					flags += string(f)
-				}
-			default:
-				return nil, criteriaError(loc, "unsupported $options flag %q (only i, m and s)", f)
+			if !strings.ContainsRune("ims", f) {
+				return nil, 0, criteriaError(loc, "unsupported $options flag %q (only i, m and s)", f)
 			}
 		}
 	}
-	if flags != "" {
+	parsed, err := parseRegex(p, o)
+	if err != nil {
+		return nil, 0, criteriaError(loc, "bad pattern: %v", err)
+	}
+	cost := regexProgramSize(parsed)
+	if cost > MaxRegexProgram { // checkCost refuses it first; kept as a guard
+		return nil, 0, criteriaError(loc, "pattern program size %s; at most %s is allowed", grouped(cost), grouped(MaxRegexProgram))
+	}
+	if flags := regexFlags(o); flags != "" {
 		p = "(?" + flags + ")" + p
 	}
 	re, err := regexp.Compile(p)
 	if err != nil {
-		return nil, criteriaError(loc, "bad pattern: %v", err)
+		return nil, 0, criteriaError(loc, "bad pattern: %v", err)
 	}
-	return re, nil
+	return re, cost, nil
 }

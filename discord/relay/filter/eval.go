@@ -8,6 +8,10 @@ type evaluator struct {
 	rootVal [1][]byte
 	early   earlyCheck
 	index   trustedIndex
+	// left is what remains of the dispatch's MaxMatchSteps; over is set
+	// once it is exhausted (see charge).
+	left int
+	over bool
 }
 
 func (ev *evaluator) getExtraction(n int) *extraction {
@@ -55,6 +59,9 @@ func (ev *evaluator) evalQuery(q *query, s *cset) bool {
 	}
 	e := extractor{x: x, buf: ev.buf}
 	for _, v := range s.vals {
+		if !ev.charge(1 + len(v)) {
+			return false
+		}
 		e.d = v
 		if _, err := e.run(q.scope.root, 0); err != nil {
 			return false // unreachable: candidates come from validated input
@@ -81,6 +88,16 @@ func (ev *evaluator) conds(cs []cond, self *cset, x *extraction) bool {
 }
 
 func (ev *evaluator) cond(c *cond, set, self *cset, x *extraction) bool {
+	n := 1
+	if set != nil {
+		n += len(set.vals)
+		if c.op == opIn || c.op == opNin {
+			n += len(set.vals) * len(c.lits)
+		}
+	}
+	if !ev.charge(n) {
+		return false
+	}
 	switch c.op {
 	case opEq:
 		return anyEqual(set, &c.lit)
@@ -105,6 +122,9 @@ func (ev *evaluator) cond(c *cond, set, self *cset, x *extraction) bool {
 		for _, v := range set.vals {
 			if rawKind(v) != kindString {
 				continue
+			}
+			if !ev.charge(len(v) * c.reCost) {
+				return false
 			}
 			if hasEscape(v) {
 				ev.buf = appendDecoded(ev.buf[:0], v)
@@ -222,6 +242,9 @@ func (ev *evaluator) elemMatch(q *query, set *cset) bool {
 		}
 		found := false
 		forEachElement(v, func(elem []byte) bool {
+			if !ev.charge(1) {
+				return false
+			}
 			s := ev.getSet()
 			s.vals = leafExpand(s.vals, elem)
 			found = ev.evalQuery(q, s)

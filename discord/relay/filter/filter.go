@@ -28,6 +28,9 @@ func Compile(criteria []byte) (*Filter, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkCost(m); err != nil {
+		return nil, err
+	}
 	var c compiler
 	q, err := c.compileQuery(m, "")
 	if err != nil {
@@ -86,6 +89,12 @@ func (f *Filter) MatchTrusted(dispatch []byte) (bool, error) {
 func (f *Filter) match(dispatch []byte, trusted bool) (bool, error) {
 	ev := f.pool.Get().(*evaluator)
 	defer f.pool.Put(ev)
+	return f.matchWith(ev, dispatch, trusted)
+}
+
+// matchWith is match with the evaluator ev.
+func (f *Filter) matchWith(ev *evaluator, dispatch []byte, trusted bool) (bool, error) {
+	ev.left, ev.over = MaxMatchSteps, false
 	i := skipWS(dispatch, 0)
 	var x *extraction
 	var end int
@@ -103,7 +112,7 @@ func (f *Filter) match(dispatch []byte, trusted bool) (bool, error) {
 		end, err = e.run(f.q.scope.root, i)
 		ev.buf = e.buf
 		if err == errDecided {
-			return false, nil
+			return false, ev.overBudget()
 		}
 	} else {
 		end, err = skipValue(dispatch, i, 0)
@@ -123,6 +132,9 @@ func (f *Filter) match(dispatch []byte, trusted bool) (bool, error) {
 		ok = ev.topConds(f.q.conds, &self, x)
 	}
 	ev.rootVal[0] = nil
+	if err := ev.overBudget(); err != nil {
+		return false, err
+	}
 	return ok, nil
 }
 
