@@ -70,13 +70,15 @@ type SubmissionRecord struct {
 	ExpiresAt      time.Time
 }
 
-// ErrLiveSubmission is returned when a thread already has a pending submission.
-var ErrLiveSubmission = errors.New("this thread already has a submission in progress")
+// ErrLiveSubmission is returned when a thread already has a submission: a
+// thread opens one submission, for good (its post can be updated or taken
+// down, never published twice).
+var ErrLiveSubmission = errors.New("this thread already has a submission")
 
 // SubmissionStore keeps Discord submissions; the storage package implements it.
 type SubmissionStore interface {
 	// CreateSubmission stores a new pending submission, or fails with
-	// ErrLiveSubmission when its thread has one.
+	// ErrLiveSubmission when its thread has one in any state.
 	CreateSubmission(ctx context.Context, r SubmissionRecord) error
 	UpdateSubmission(ctx context.Context, r SubmissionRecord) error
 	Submission(ctx context.Context, id string) (SubmissionRecord, error)

@@ -118,8 +118,11 @@ var linkPattern = regexp.MustCompile(`https?://\S+`)
 // ThreadStarted turns a new art-forum thread into a pending submission with a panel.
 func (f *Flow) ThreadStarted(ctx context.Context, s discord.Starter) {
 	log := f.svc.log.With("thread", s.ThreadID)
-	if rec, err := f.store.LatestSubmissionByThread(ctx, s.ThreadID); err == nil && rec.State == SubmissionPending {
-		return // one live submission per thread (gateway replays after a resume)
+	if _, err := f.store.LatestSubmissionByThread(ctx, s.ThreadID); err == nil {
+		// One submission per thread, for good: a THREAD_CREATE replayed after a
+		// resume, delayed, or seen again after a restart opens nothing; the
+		// existing panel keeps its Update and the thread its /delete_fedi.
+		return
 	}
 	images, notes := f.collectImages(ctx, s, nil)
 	if len(images) == 0 {
@@ -373,9 +376,21 @@ func (f *Flow) save(ctx context.Context, rec *SubmissionRecord) error {
 	return f.store.UpdateSubmission(ctx, *rec)
 }
 
-func (f *Flow) replyPanel(rec SubmissionRecord) discord.Reply {
+// replyPanel shows rec's panel. The caller holds rec's lock: the panel message
+// is edited before the lock is released, so a later state change (an edit of
+// the starter, an AI draft, a takedown) can never be overwritten by this older
+// panel. Only a panel whose message ID is unknown is left to the interaction's
+// reply.
+func (f *Flow) replyPanel(ctx context.Context, rec SubmissionRecord) discord.Reply {
 	p := f.panel(rec)
-	return discord.Reply{Panel: &p}
+	if rec.PanelMessageID == "" {
+		return discord.Reply{Panel: &p}
+	}
+	if err := f.bot.EditPanel(ctx, rec.ThreadID, rec.PanelMessageID, p); err != nil {
+		f.svc.log.WarnContext(ctx, "edit panel", "submission", rec.ID, "err", err)
+		return discord.Reply{Ephemeral: "I could not update the panel just now; press **Refresh** to see the latest state."}
+	}
+	return discord.Reply{}
 }
 
 // forArtist locks the pressed submission and loads it; anyone but its artist
@@ -403,7 +418,9 @@ func (f *Flow) PanelButton(ctx context.Context, p discord.Press) discord.Reply {
 		return f.update(ctx, rec)
 	}
 	if rec.State != SubmissionPending {
-		return discord.Reply{Panel: ptr(f.panel(rec)), Ephemeral: "This submission is " + string(rec.State) + "."}
+		r := f.replyPanel(ctx, rec)
+		r.Ephemeral = strings.TrimSpace(r.Ephemeral + "\n" + "This submission is " + string(rec.State) + ".")
+		return r
 	}
 	rec.Draft.Notice = ""
 	switch p.Action {
@@ -447,10 +464,8 @@ func (f *Flow) PanelButton(ctx context.Context, p discord.Press) discord.Reply {
 	if p.Action == discord.ActionAIToggle && rec.Draft.AIConsent {
 		f.startDrafts(rec.ID)
 	}
-	return f.replyPanel(rec)
+	return f.replyPanel(ctx, rec)
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // refreshFrom re-reads text and images from the (edited) starter message.
 func (f *Flow) refreshFrom(ctx context.Context, rec *SubmissionRecord, st discord.Starter) {
@@ -480,14 +495,14 @@ func (f *Flow) confirm(ctx context.Context, rec SubmissionRecord) discord.Reply 
 		if err := f.save(ctx, &rec); err != nil {
 			return discord.Reply{Ephemeral: "Something went wrong; please try again."}
 		}
-		return f.replyPanel(rec)
+		return f.replyPanel(ctx, rec)
 	}
 	post, err := f.svc.Publish(ctx, Artist{ID: rec.ArtistID, Name: rec.ArtistName}, finalSubmission(rec.Draft))
 	if err != nil {
 		f.svc.log.ErrorContext(ctx, "publish", "submission", rec.ID, "err", err)
 		rec.Draft.Notice = "Publishing failed: " + err.Error() + ". Nothing was sent; you can try again."
 		_ = f.save(ctx, &rec)
-		return f.replyPanel(rec)
+		return f.replyPanel(ctx, rec)
 	}
 	rec.State = SubmissionPublished
 	rec.PostID = post.ID
@@ -500,7 +515,7 @@ func (f *Flow) confirm(ctx context.Context, rec SubmissionRecord) discord.Reply 
 	if err := f.save(ctx, &rec); err != nil {
 		f.svc.log.ErrorContext(ctx, "store published submission", "err", err)
 	}
-	return f.replyPanel(rec)
+	return f.replyPanel(ctx, rec)
 }
 
 // update sends the edited starter message as an Update of the published post.
@@ -521,7 +536,7 @@ func (f *Flow) update(ctx context.Context, rec SubmissionRecord) discord.Reply {
 	if err := f.save(ctx, &rec); err != nil {
 		f.svc.log.ErrorContext(ctx, "store updated submission", "err", err)
 	}
-	return f.replyPanel(rec)
+	return f.replyPanel(ctx, rec)
 }
 
 // DescriptionsForm answers "Edit descriptions" with the current descriptions.
@@ -580,7 +595,7 @@ func (f *Flow) DescriptionsSubmitted(ctx context.Context, p discord.Press, value
 	if err := f.save(ctx, &rec); err != nil {
 		return discord.Reply{Ephemeral: "Something went wrong saving your descriptions; please try again."}
 	}
-	return f.replyPanel(rec)
+	return f.replyPanel(ctx, rec)
 }
 
 // DeleteCommand handles /delete_fedi.

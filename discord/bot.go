@@ -39,6 +39,7 @@ type Bot struct {
 	forums    map[string]bool
 	download  *http.Client
 	publicKey ed25519.PublicKey
+	replays   *replayGuard // HTTP interaction IDs seen in the freshness window
 
 	ctx    context.Context // lifetime of handler goroutines; cancelled by Close
 	cancel context.CancelFunc
@@ -93,6 +94,7 @@ func New(cfg Config, h Handler, logger *slog.Logger, clock func() time.Time) (*B
 		threads:      map[string]string{},
 		disconnected: make(chan struct{}, 1),
 		ready:        make(chan struct{}),
+		replays:      newReplayGuard(maxRememberedInteractions),
 	}
 	for _, f := range cfg.ArtForums {
 		b.forums[f] = true

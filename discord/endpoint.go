@@ -28,8 +28,10 @@ const (
 // InteractionsHandler serves POST /discord/interactions: Discord's HTTP
 // interactions (an alternative to receiving them over the gateway). It verifies
 // the Ed25519 signature over timestamp + body with discord.public_key, rejects
-// timestamps more than 5 minutes off (401) and bodies over 64 KiB (413), answers
-// PING with PONG, and hands everything else to the same dispatch as the gateway.
+// timestamps more than 5 minutes off (401), an interaction ID it already
+// accepted while that ID's timestamp is still fresh (401: a replay), and bodies
+// over 64 KiB (413); it answers PING with PONG, and hands everything else to the
+// same dispatch as the gateway.
 // Without a public key configured it answers 404.
 func (b *Bot) InteractionsHandler() http.Handler {
 	return http.HandlerFunc(b.serveInteraction)
@@ -59,13 +61,24 @@ func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cannot read body", http.StatusBadRequest)
 		return
 	}
-	if !b.verifySignature(r.Header, body) {
+	signedAt, ok := b.verifySignature(r.Header, body)
+	if !ok {
 		http.Error(w, "invalid request signature", http.StatusUnauthorized)
 		return
 	}
 	var i discordgo.Interaction
-	if err := json.Unmarshal(body, &i); err != nil {
+	if err := json.Unmarshal(body, &i); err != nil || i.ID == "" {
 		http.Error(w, "invalid interaction", http.StatusBadRequest)
+		return
+	}
+	switch b.replays.admit(i.ID, signedAt.Add(maxTimestampSkew), b.clock()) {
+	case replaySeen:
+		b.log.Warn("refused a replayed HTTP interaction", "interaction", i.ID)
+		http.Error(w, "interaction already received", http.StatusUnauthorized)
+		return
+	case replayFull:
+		b.log.Error("too many HTTP interactions in the replay window; refusing new ones", "limit", maxRememberedInteractions)
+		http.Error(w, "busy", http.StatusServiceUnavailable)
 		return
 	}
 	if i.Type == discordgo.InteractionPing {
@@ -118,24 +131,25 @@ func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request) {
 }
 
 // verifySignature checks X-Signature-Ed25519 over X-Signature-Timestamp + body
-// and the timestamp's freshness.
-func (b *Bot) verifySignature(h http.Header, body []byte) bool {
+// and the timestamp's freshness; it returns the signed time.
+func (b *Bot) verifySignature(h http.Header, body []byte) (time.Time, bool) {
 	sig, err := hex.DecodeString(h.Get("X-Signature-Ed25519"))
 	if err != nil || len(sig) != ed25519.SignatureSize {
-		return false
+		return time.Time{}, false
 	}
 	ts := h.Get("X-Signature-Timestamp")
 	secs, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil {
-		return false
+		return time.Time{}, false
 	}
-	skew := b.clock().Sub(time.Unix(secs, 0))
+	signedAt := time.Unix(secs, 0)
+	skew := b.clock().Sub(signedAt)
 	if skew > maxTimestampSkew || skew < -maxTimestampSkew {
-		return false
+		return time.Time{}, false
 	}
 	msg := make([]byte, 0, len(ts)+len(body))
 	msg = append(append(msg, ts...), body...)
-	return ed25519.Verify(b.publicKey, msg, sig)
+	return signedAt, ed25519.Verify(b.publicKey, msg, sig)
 }
 
 // writeJSON answers 200 with v as JSON.

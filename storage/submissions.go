@@ -34,20 +34,28 @@ func scanSubmission(sc interface{ Scan(...any) error }) (bridge.SubmissionRecord
 	return r, nil
 }
 
-// CreateSubmission stores a new pending submission.
+// CreateSubmission stores a new pending submission, unless its thread already
+// has one, in any state: a thread opens one submission for good, so a replayed
+// or delayed THREAD_CREATE after a publication (or a cancellation) opens
+// nothing. The check and the insert are one statement, so two racing creates
+// cannot both succeed.
 func (d *DB) CreateSubmission(ctx context.Context, r bridge.SubmissionRecord) error {
 	draft, err := json.Marshal(r.Draft)
 	if err != nil {
 		return fmt.Errorf("storage: encode submission: %w", err)
 	}
-	_, err = d.exec(ctx, `INSERT INTO submissions (`+submissionColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	res, err := d.exec(ctx, `INSERT INTO submissions (`+submissionColumns+`)
+		SELECT ?,?,?,?,?,?,?,?,?,?,?,?,? WHERE NOT EXISTS (SELECT 1 FROM submissions WHERE thread_id = ?)`,
 		r.ID, r.ThreadID, r.GuildID, r.ArtistID, r.ArtistName, string(r.State), draft, r.PanelMessageID,
-		r.AckMessageID, r.PostID, ms(r.CreatedAt), ms(r.UpdatedAt), ms(r.ExpiresAt))
+		r.AckMessageID, r.PostID, ms(r.CreatedAt), ms(r.UpdatedAt), ms(r.ExpiresAt), r.ThreadID)
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE constraint failed: submissions.thread_id") {
 			return fmt.Errorf("storage: submission for thread %s: %w", r.ThreadID, bridge.ErrLiveSubmission)
 		}
 		return fmt.Errorf("storage: create submission: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("storage: submission for thread %s: %w", r.ThreadID, bridge.ErrLiveSubmission)
 	}
 	return nil
 }
