@@ -40,6 +40,25 @@ type Config struct {
 	MaxBody int64
 	// Delivery tunes the delivery worker.
 	Delivery DeliveryConfig
+	// Instance is what the public pages say about this instance.
+	Instance InstanceInfo
+}
+
+// InstanceInfo is what the About page and the AI-training reservation need.
+type InstanceInfo struct {
+	// Contact is how to reach the operator: an email address or a Fediverse
+	// handle (@name@host). Empty: the About page says to ask in the Discord.
+	Contact string
+	// Rules are the instance rules, one per item, shown on the About page.
+	Rules []string
+	// DefaultLicense is the license URL of posts whose artist chose none
+	// (empty: all rights reserved); the About page names it.
+	DefaultLicense string
+	// AITrainingAllowed turns the AI-training reservation off. The zero value
+	// reserves: headers, meta tag, tdmrep.json and robots.txt.
+	AITrainingAllowed bool
+	// TDMPolicy is an optional URL of the TDMRep policy (tdm-policy).
+	TDMPolicy string
 }
 
 // Service is the ActivityPub actor of one domain.
@@ -57,6 +76,7 @@ type Service struct {
 	keys     *keyFetcher
 	delivery *deliveryWorker
 	inbound  *inboundProcessor
+	pages    pageSet
 
 	mu      sync.Mutex
 	started bool
@@ -109,6 +129,7 @@ func New(cfg Config, store Store, receiver Receiver, client *http.Client, logger
 			s.blocked = append(s.blocked, d)
 		}
 	}
+	s.pages = parsePages()
 	s.keys = newKeyFetcher(s)
 	s.delivery = newDeliveryWorker(s, cfg.Delivery)
 	s.inbound = newInboundProcessor(s)

@@ -77,6 +77,10 @@ func openInstance(ctx context.Context, configPath string, env Env) (*instance, e
 			Concurrency: cfg.Federation.DeliveryConcurrency,
 			PerHost:     cfg.Federation.DeliveryPerHost,
 		},
+		Instance: ap.InstanceInfo{
+			Contact: cfg.Instance.Contact, Rules: cfg.Instance.Rules, DefaultLicense: cfg.Instance.DefaultLicense,
+			AITrainingAllowed: !cfg.Instance.AIReservation, TDMPolicy: cfg.Instance.TDMPolicy,
+		},
 	}, db, nil, client, log, time.Now)
 	if err != nil {
 		db.Close()
