@@ -91,20 +91,26 @@ func viewNote(raw []byte) (noteView, bool) {
 	return v, true
 }
 
-// plainText is the text of our sanitised content HTML, paragraphs joined by a space.
+// plainText is the text of our sanitised content HTML (p, br, a, span), its
+// paragraphs and lines joined by a space.
 func plainText(h string) string {
 	var b strings.Builder
-	inTag := false
-	for _, r := range h {
-		switch {
-		case r == '<':
-			inTag = true
-			b.WriteByte(' ')
-		case r == '>':
-			inTag = false
-		case !inTag:
-			b.WriteRune(r)
+	for h != "" {
+		lt := strings.IndexByte(h, '<')
+		if lt < 0 {
+			b.WriteString(h)
+			break
 		}
+		b.WriteString(h[:lt])
+		gt := strings.IndexByte(h[lt:], '>')
+		if gt < 0 {
+			break
+		}
+		tag := strings.ToLower(strings.TrimLeft(h[lt+1:lt+gt], "/"))
+		if strings.HasPrefix(tag, "p") || strings.HasPrefix(tag, "br") {
+			b.WriteByte(' ')
+		}
+		h = h[lt+gt+1:]
 	}
 	return strings.Join(strings.Fields(html.UnescapeString(b.String())), " ")
 }
