@@ -29,6 +29,8 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("GET /{$}", s.handleActor)
 	mux.HandleFunc("GET /about", s.handleAbout)
 	mux.HandleFunc("GET /style.css", s.handleStyle)
+	mux.HandleFunc("GET /favicon.svg", s.handleFavicon)
+	mux.HandleFunc("GET /favicon.ico", s.handleFavicon)
 	mux.HandleFunc("GET /robots.txt", s.handleRobots)
 	mux.HandleFunc("GET /.well-known/tdmrep.json", s.handleTDMRep)
 	return mux

@@ -11,7 +11,7 @@ import (
 
 func escapeText(s string) string { return html.EscapeString(s) }
 
-//go:embed web/*.html web/style.css
+//go:embed web/*.html web/style.css web/favicon.svg
 var webFiles embed.FS
 
 // pageSet holds one parsed template per page, each the layout plus the page's
@@ -107,6 +107,21 @@ func (s *Service) handleStyle(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	_, _ = w.Write(css)
+}
+
+// handleFavicon serves the small icon of every page (also at /favicon.ico,
+// which browsers ask for on their own).
+func (s *Service) handleFavicon(w http.ResponseWriter, r *http.Request) {
+	svg, err := webFiles.ReadFile("web/favicon.svg")
+	if err != nil {
+		httpError(w, http.StatusInternalServerError, "no icon")
+		return
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	_, _ = w.Write(svg)
 }
 
 // renderGone is the 410 page of a removed post.
