@@ -48,6 +48,7 @@ func goldenNote(s *Service) Note {
 			{URL: s.MediaURL("4df7.jpg"), MediaType: "image/jpeg", Alt: "Watercolour of a harbour at dusk.", Blurhash: "LHG98LNc00NK$mS1WAWAwIWFX6X4", Width: 1200, Height: 800},
 			{URL: s.MediaURL("9a1c.png"), MediaType: "image/png", Alt: "", Width: 40, Height: 30},
 		},
+		License: "https://creativecommons.org/licenses/by-nc/4.0/",
 	}
 }
 

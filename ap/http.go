@@ -27,6 +27,12 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("GET /notes/{id}", s.handleNote)
 	mux.HandleFunc("GET /tags/{tag}", s.handleTag)
 	mux.HandleFunc("GET /{$}", s.handleActor)
+	mux.HandleFunc("GET /about", s.handleAbout)
+	mux.HandleFunc("GET /style.css", s.handleStyle)
+	mux.HandleFunc("GET /favicon.svg", s.handleFavicon)
+	mux.HandleFunc("GET /favicon.ico", s.handleFavicon)
+	mux.HandleFunc("GET /robots.txt", s.handleRobots)
+	mux.HandleFunc("GET /.well-known/tdmrep.json", s.handleTDMRep)
 	return mux
 }
 
@@ -184,7 +190,11 @@ func (s *Service) handleNodeInfo(w http.ResponseWriter, r *http.Request) {
 			"users":      map[string]any{"total": 1, "activeMonth": 1, "activeHalfyear": 1},
 			"localPosts": posts,
 		},
-		"metadata": map[string]any{"nodeName": s.cfg.DisplayName},
+		"metadata": map[string]any{
+			"nodeName":        s.cfg.DisplayName,
+			"nodeDescription": s.cfg.Summary,
+			"aboutUrl":        s.BaseURL() + "/about",
+		},
 	})
 }
 

@@ -1,168 +1,167 @@
 package ap
 
 import (
-	"encoding/json"
+	"embed"
 	"html"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
 func escapeText(s string) string { return html.EscapeString(s) }
 
-// pageTemplates renders the pages browsers see. Note content is HTML that the
-// bridge built with its own sanitiser (only p, br, a, span), so it is trusted here.
-var pageTemplates = template.Must(template.New("page").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Title}}</title>
-{{if .ActorIRI}}<link rel="alternate" type="application/activity+json" href="{{.ActivityIRI}}">{{end}}
-<style>body{font-family:system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
-figure{margin:1rem 0}img{max-width:100%;height:auto}figcaption{color:#444;font-size:.9rem}
-.cw{font-weight:bold}.meta{color:#555;font-size:.9rem}</style></head>
-<body>
-<header><h1>{{.ActorName}}</h1><p class="meta">{{.Acct}} · an automated account</p><p>{{.Summary}}</p></header>
-<main>
-{{if .Gone}}<p>This post was removed by its artist.</p>{{end}}
-{{range .Posts}}<article>
-{{if .CW}}<p class="cw">Content warning: {{.CW}}</p>{{end}}
-{{.Content}}
-{{range .Images}}<figure><img src="{{.URL}}" alt="{{.Alt}}" loading="lazy">{{if .Alt}}<figcaption>{{.Alt}}</figcaption>{{end}}</figure>{{end}}
-<p class="meta"><a href="{{.URL}}">{{.Published}}</a></p>
-</article>{{end}}
-</main>
-<footer class="meta"><p>Follow {{.Acct}} from any Fediverse server.</p></footer>
-</body></html>`))
+//go:embed web/*.html web/style.css web/favicon.svg
+var webFiles embed.FS
 
-type pageData struct {
-	Title, ActorName, Acct, Summary string
-	ActorIRI, ActivityIRI           string
-	Gone                            bool
-	Posts                           []pagePost
-}
+// pageSet holds one parsed template per page, each the layout plus the page's
+// "content". html/template escapes every value by context, so the content
+// warning, alt texts, bio and rules stay plain text wherever they appear.
+type pageSet map[string]*template.Template
 
-type pagePost struct {
-	URL, CW, Published string
-	Content            template.HTML
-	Images             []pageImage
-}
-
-type pageImage struct{ URL, Alt string }
-
-func (s *Service) basePage() pageData {
-	name := s.cfg.DisplayName
-	if name == "" {
-		name = s.cfg.Username
+func parsePages() pageSet {
+	layout := template.Must(template.ParseFS(webFiles, "web/layout.html"))
+	set := pageSet{}
+	for _, name := range []string{"profile", "post", "gone", "about"} {
+		set[name] = template.Must(template.Must(layout.Clone()).ParseFS(webFiles, "web/"+name+".html"))
 	}
-	return pageData{
-		Title: name, ActorName: name, Acct: "@" + s.cfg.Username + "@" + s.base.Host,
-		Summary: s.cfg.Summary, ActorIRI: s.ActorIRI(), ActivityIRI: s.ActorIRI(),
+	return set
+}
+
+// site is what every page shows in its header and footer.
+type site struct {
+	Name, Acct, ProfileURL string
+}
+
+// metaTag is one OpenGraph (property=) or Twitter card (name=) tag.
+type metaTag struct{ Key, Value string }
+
+// page is the data of one rendered page.
+type page struct {
+	Title     string
+	Site      site
+	Reserve   bool   // the robots meta tag of the AI-training reservation
+	Alternate string // the ActivityStreams document of this page
+	OpenGraph []metaTag
+	Twitter   []metaTag
+	Body      any
+}
+
+func (s *Service) newPage(title string) page {
+	if title == "" {
+		title = s.displayName()
+	}
+	return page{
+		Title:   title,
+		Site:    site{Name: s.displayName(), Acct: s.acct(), ProfileURL: s.ActorIRI()},
+		Reserve: s.reserving(),
 	}
 }
 
-func (s *Service) writePage(w http.ResponseWriter, status int, d pageData) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Vary", "Accept")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; img-src 'self' https: data:; style-src 'unsafe-inline'")
+func (s *Service) displayName() string {
+	if s.cfg.DisplayName != "" {
+		return s.cfg.DisplayName
+	}
+	return s.cfg.Username
+}
+
+// acct is the handle to paste into a Fediverse app: @user@host.
+func (s *Service) acct() string { return "@" + s.cfg.Username + "@" + s.base.Host }
+
+// contentSecurityPolicy allows nothing but our stylesheet and our images (and
+// the configured icon's origin): no scripts, frames, forms or fonts.
+func (s *Service) contentSecurityPolicy() string {
+	img := "'self'"
+	if u, err := url.Parse(s.cfg.IconURL); err == nil && s.cfg.IconURL != "" && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && u.Host != s.base.Host {
+		img += " " + u.Scheme + "://" + u.Host
+	}
+	return "default-src 'none'; style-src 'self'; img-src " + img + "; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+}
+
+func (s *Service) writePage(w http.ResponseWriter, status int, name string, p page) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Vary", "Accept")
+	h.Set("Content-Security-Policy", s.contentSecurityPolicy())
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+	s.setReservationHeaders(h)
+	var b strings.Builder
+	if err := s.pages[name].Execute(&b, p); err != nil {
+		s.log.Error("render page", "page", name, "err", err)
+		httpError(w, http.StatusInternalServerError, "the page could not be shown")
+		return
+	}
 	w.WriteHeader(status)
-	_ = pageTemplates.Execute(w, d)
+	_, _ = w.Write([]byte(b.String()))
 }
 
-// postFromNote reads what a page shows from a Note document we built.
-func postFromNote(raw []byte) (pagePost, bool) {
-	var n struct {
-		ID         string `json:"id"`
-		Content    string `json:"content"`
-		Summary    string `json:"summary"`
-		Published  string `json:"published"`
-		Attachment []struct {
-			URL  string `json:"url"`
-			Name string `json:"name"`
-		} `json:"attachment"`
+// handleStyle serves the one stylesheet.
+func (s *Service) handleStyle(w http.ResponseWriter, r *http.Request) {
+	css, err := webFiles.ReadFile("web/style.css")
+	if err != nil {
+		httpError(w, http.StatusInternalServerError, "no stylesheet")
+		return
 	}
-	if err := json.Unmarshal(raw, &n); err != nil || n.ID == "" {
-		return pagePost{}, false
-	}
-	p := pagePost{URL: n.ID, CW: n.Summary, Published: n.Published, Content: template.HTML(n.Content)} // #nosec: our own sanitised HTML
-	for _, a := range n.Attachment {
-		p.Images = append(p.Images, pageImage{URL: a.URL, Alt: a.Name})
-	}
-	return p, true
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(css)
 }
 
-func (s *Service) renderProfile(w http.ResponseWriter, r *http.Request) {
-	s.renderPosts(w, r, "")
+// handleFavicon serves the small icon of every page (also at /favicon.ico,
+// which browsers ask for on their own).
+func (s *Service) handleFavicon(w http.ResponseWriter, r *http.Request) {
+	svg, err := webFiles.ReadFile("web/favicon.svg")
+	if err != nil {
+		httpError(w, http.StatusInternalServerError, "no icon")
+		return
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	_, _ = w.Write(svg)
 }
 
-// handleTag shows recent posts carrying a hashtag (the href of our Hashtag tags).
-func (s *Service) handleTag(w http.ResponseWriter, r *http.Request) {
-	s.renderPosts(w, r, r.PathValue("tag"))
-}
-
-// renderPosts shows recent live posts, only those tagged tag when it is set.
-func (s *Service) renderPosts(w http.ResponseWriter, r *http.Request, tag string) {
-	d := s.basePage()
-	if tag != "" {
-		d.Title = "#" + tag + " · " + d.Title
-	}
-	limit := collectionPageSize
-	if tag != "" {
-		limit = 200
-	}
-	acts, err := s.store.Outbox(r.Context(), 0, limit)
-	if err == nil {
-		for _, a := range acts {
-			var c struct {
-				Object json.RawMessage `json:"object"`
-			}
-			if json.Unmarshal(a.JSON, &c) != nil {
-				continue
-			}
-			obj, err := s.store.Object(r.Context(), a.ObjectIRI)
-			if err != nil || !obj.DeletedAt.IsZero() {
-				continue
-			}
-			if tag != "" && !noteHasTag(obj.JSON, tag) {
-				continue
-			}
-			if p, ok := postFromNote(obj.JSON); ok {
-				d.Posts = append(d.Posts, p)
-			}
-		}
-	}
-	s.writePage(w, http.StatusOK, d)
-}
-
-func (s *Service) renderNote(w http.ResponseWriter, _ *http.Request, obj Object) {
-	d := s.basePage()
-	d.ActivityIRI = obj.IRI
-	if p, ok := postFromNote(obj.JSON); ok {
-		d.Posts = []pagePost{p}
-	}
-	s.writePage(w, http.StatusOK, d)
-}
-
+// renderGone is the 410 page of a removed post.
 func (s *Service) renderGone(w http.ResponseWriter, _ *http.Request) {
-	d := s.basePage()
-	d.Gone = true
-	s.writePage(w, http.StatusGone, d)
+	p := s.newPage("Post removed · " + s.displayName())
+	s.writePage(w, http.StatusGone, "gone", p)
 }
 
-// noteHasTag reports whether a Note document carries the hashtag (case-insensitive).
-func noteHasTag(raw []byte, tag string) bool {
-	var n struct {
-		Tag []struct {
-			Type string `json:"type"`
-			Name string `json:"name"`
-		} `json:"tag"`
-	}
-	if json.Unmarshal(raw, &n) != nil {
-		return false
-	}
-	for _, t := range n.Tag {
-		if t.Type == "Hashtag" && strings.EqualFold(strings.TrimPrefix(t.Name, "#"), tag) {
-			return true
+// paragraphs splits plain text into paragraphs (blank lines) and links the
+// http(s) URLs in them; everything else is escaped.
+func paragraphs(text string) []template.HTML {
+	var out []template.HTML
+	for _, para := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
+		if para = strings.TrimSpace(para); para != "" {
+			out = append(out, linkify(para))
 		}
 	}
-	return false
+	return out
+}
+
+// linkify escapes s and turns its http(s) URLs into links; single newlines
+// become <br>.
+func linkify(s string) template.HTML {
+	var b strings.Builder
+	for i, line := range strings.Split(s, "\n") {
+		if i > 0 {
+			b.WriteString("<br>")
+		}
+		for j, word := range strings.Split(line, " ") {
+			if j > 0 {
+				b.WriteByte(' ')
+			}
+			trimmed := strings.TrimRight(word, ".,;:!?)")
+			if u, err := url.Parse(trimmed); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+				b.WriteString(`<a href="` + html.EscapeString(trimmed) + `" rel="nofollow noopener">` + html.EscapeString(trimmed) + `</a>`)
+				b.WriteString(html.EscapeString(word[len(trimmed):]))
+				continue
+			}
+			b.WriteString(html.EscapeString(word))
+		}
+	}
+	return template.HTML(b.String()) // #nosec G203 -- every piece is escaped above
 }

@@ -46,6 +46,25 @@ type Config struct {
 	// the inbox: every activity takes from the first, a Follow from both.
 	InboundLimit RateLimit
 	FollowLimit  RateLimit
+	// Instance is what the public pages say about this instance.
+	Instance InstanceInfo
+}
+
+// InstanceInfo is what the About page and the AI-training reservation need.
+type InstanceInfo struct {
+	// Contact is how to reach the operator: an email address or a Fediverse
+	// handle (@name@host). Empty: the About page says to ask in the Discord.
+	Contact string
+	// Rules are the instance rules, one per item, shown on the About page.
+	Rules []string
+	// DefaultLicense is the license URL of posts whose artist chose none
+	// (empty: all rights reserved); the About page names it.
+	DefaultLicense string
+	// AITrainingAllowed turns the AI-training reservation off. The zero value
+	// reserves: headers, meta tag, tdmrep.json and robots.txt.
+	AITrainingAllowed bool
+	// TDMPolicy is an optional URL of the TDMRep policy (tdm-policy).
+	TDMPolicy string
 }
 
 // Service is the ActivityPub actor of one domain.
@@ -66,6 +85,7 @@ type Service struct {
 	follows  *hostLimiter
 	delivery *deliveryWorker
 	inbound  *inboundProcessor
+	pages    pageSet
 
 	mu      sync.Mutex
 	started bool
@@ -125,6 +145,7 @@ func New(cfg Config, store Store, receiver Receiver, client *http.Client, logger
 	}
 	s.inLimit = newHostLimiter(cfg.InboundLimit, defaultInboundLimit)
 	s.follows = newHostLimiter(cfg.FollowLimit, defaultFollowLimit)
+	s.pages = parsePages()
 	s.keys = newKeyFetcher(s)
 	s.delivery = newDeliveryWorker(s, cfg.Delivery)
 	s.inbound = newInboundProcessor(s)

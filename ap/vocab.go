@@ -40,6 +40,7 @@ func Context() []any {
 			"featured":                  map[string]any{"@id": "toot:featured", "@type": "@id"},
 			"PropertyValue":             "schema:PropertyValue",
 			"value":                     "schema:value",
+			"license":                   map[string]any{"@id": "http://schema.org/license", "@type": "@id"},
 		},
 	}
 }
@@ -170,6 +171,9 @@ type Note struct {
 	Hashtags       []Hashtag
 	Emoji          []Emoji
 	Attachments    []Attachment
+	// License is the URL of the post's license (schema.org license); empty:
+	// all rights reserved, and no license property is sent.
+	License string
 }
 
 // truncateRunes cuts s to at most n characters.
@@ -243,6 +247,9 @@ func (s *Service) NoteDocument(n Note) (map[string]any, error) {
 	m["sensitive"] = n.Sensitive
 	if n.Language != "" {
 		m["contentMap"] = map[string]any{n.Language: n.ContentHTML}
+	}
+	if n.License != "" {
+		m["license"] = n.License
 	}
 	if tags := noteTags(n); len(tags) > 0 {
 		m["tag"] = tags

@@ -44,6 +44,10 @@ type Submission struct {
 	Language       string   `json:"language,omitempty"`
 	Images         []Image  `json:"images"`
 	Emoji          []Emoji  `json:"emoji,omitempty"`
+
+	// License is the URL of the license the artist chose (see ap.Licenses);
+	// empty: all rights reserved.
+	License string `json:"license,omitempty"`
 }
 
 // Emoji is a custom emoji used in the text as :shortcode:.

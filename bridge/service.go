@@ -64,6 +64,9 @@ func (s *Service) validate(sub Submission) error {
 	if len(sub.Images) > s.cfg.MaxImages {
 		return fmt.Errorf("%w: %d, at most %d", ErrTooManyImage, len(sub.Images), s.cfg.MaxImages)
 	}
+	if err := ap.CheckLicenseURL(sub.License); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
 	for i, img := range sub.Images {
 		if img.File == "" || img.MediaType == "" {
 			return fmt.Errorf("%w: image %d was not stored", ErrInvalid, i+1)
@@ -107,6 +110,7 @@ func (s *Service) noteFor(postID string, sub Submission, published, updated time
 		ContentWarning: sub.ContentWarning,
 		Language:       sub.Language,
 		Hashtags:       hashtags,
+		License:        sub.License,
 	}
 	for _, img := range sub.Images {
 		if img.Spoiler {

@@ -59,7 +59,7 @@ func newBridge(inst *instance) *bridge.Service {
 
 func (a *app) handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /media/", http.StripPrefix("/media/", a.media))
+	mux.Handle("GET /media/", a.inst.ap.WithAIReservation(http.StripPrefix("/media/", a.media)))
 	a.discord.mount(mux)
 	mux.Handle("/", a.inst.ap.Handler())
 	return mux

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 
+	"github.com/artbridge/artbridge/ap"
 	"github.com/artbridge/artbridge/discord"
 )
 
@@ -28,6 +29,7 @@ type Config struct {
 	AltText    AltTextConfig    `toml:"alttext"`
 	Moderation ModerationConfig `toml:"moderation"`
 	Relay      RelayConfig      `toml:"relay"`
+	Instance   InstanceConfig   `toml:"instance"`
 }
 
 // ActorConfig describes the Fediverse actor.
@@ -93,6 +95,32 @@ type RelayConfig struct {
 	AllowInsecureWS bool   `toml:"allow_insecure_ws"`
 }
 
+// InstanceConfig is what the public pages say about the instance, and the
+// AI-training reservation.
+type InstanceConfig struct {
+	Contact        string   `toml:"contact"`         // email or Fediverse handle of the operator
+	Rules          []string `toml:"rules"`           // shown on /about
+	DefaultLicense string   `toml:"default_license"` // license URL of posts without one; "" all rights reserved
+	AIReservation  bool     `toml:"ai_reservation"`  // reserve against AI training (default true)
+	TDMPolicy      string   `toml:"tdm_policy"`      // optional TDMRep policy URL
+}
+
+// validate refuses instance values that cannot work.
+func (c InstanceConfig) validate() error {
+	if err := ap.CheckLicenseURL(c.DefaultLicense); err != nil {
+		return fmt.Errorf("config: instance.default_license: %w", err)
+	}
+	if c.TDMPolicy != "" {
+		if u, err := url.Parse(c.TDMPolicy); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("config: instance.tdm_policy %q must be an http(s) URL", c.TDMPolicy)
+		}
+	}
+	if len(c.Contact) > 200 || strings.ContainsAny(c.Contact, "<>\"\r\n") {
+		return fmt.Errorf("config: instance.contact must be an email address or a Fediverse handle like @admin@example.org")
+	}
+	return nil
+}
+
 // defaultConfig is the embedded default: everything runs with no file at all.
 func defaultConfig() Config {
 	return Config{
@@ -119,6 +147,14 @@ func defaultConfig() Config {
 			PerArtistPerHour: 20,
 		},
 		Relay: RelayConfig{Listen: "127.0.0.1:8090", MaxRelays: 100, QueueSize: 1000},
+		Instance: InstanceConfig{
+			AIReservation: true,
+			Rules: []string{
+				"Only the artist who made a work may ask to publish it.",
+				"Every image needs a description (alt text) where the artist can give one.",
+				"Content warnings for anything a viewer may not want to see unannounced.",
+			},
+		},
 	}
 }
 
@@ -177,6 +213,9 @@ func (c Config) validate() error {
 	}
 	if c.Listen == "" {
 		return errors.New("config: listen is empty")
+	}
+	if err := c.Instance.validate(); err != nil {
+		return err
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/artbridge/artbridge/ap"
 	"github.com/artbridge/artbridge/bridge"
 )
 
@@ -37,7 +38,8 @@ func runPost(ctx context.Context, args []string, env Env) error {
 	fs := newFlagSet("post "+sub, env)
 	configPath := fs.String("config", "", "path of artbridge.toml (optional)")
 	var images []imageArg
-	var text, cw, credits, lang string
+	var text, cw, credits, lang, license string
+	var setLicense bool
 	var sensitive, setText, setCW bool
 	if sub == "publish" || sub == "edit" {
 		fs.Func("image", "image file to attach (repeat, up to 4)", func(v string) error {
@@ -57,6 +59,12 @@ func runPost(ctx context.Context, args []string, env Env) error {
 		fs.BoolVar(&sensitive, "sensitive", false, "mark the media sensitive")
 		fs.StringVar(&credits, "credits", "", "credits line, e.g. \"Art by Mira\"")
 		fs.StringVar(&lang, "lang", "", "language of the text (BCP 47, e.g. en)")
+		fs.Func("license", "license URL of the post, or \"all-rights-reserved\" (default: [instance] default_license)",
+			func(v string) error {
+				l, err := licenseFlag(v)
+				license, setLicense = l, true
+				return err
+			})
 	}
 	if err := parseFlags(fs, rest); err != nil {
 		return err
@@ -75,6 +83,10 @@ func runPost(ctx context.Context, args []string, env Env) error {
 			return usageError{errors.New("publish needs at least one --image")}
 		}
 		s := bridge.Submission{Text: text, ContentWarning: cw, Sensitive: sensitive, Credits: credits, Language: lang}
+		s.License = inst.cfg.Instance.DefaultLicense
+		if setLicense {
+			s.License = license
+		}
 		for _, im := range images {
 			img, err := storeImageFile(ctx, svc, im)
 			if err != nil {
@@ -110,6 +122,9 @@ func runPost(ctx context.Context, args []string, env Env) error {
 		}
 		if lang != "" {
 			s.Language = lang
+		}
+		if setLicense {
+			s.License = license
 		}
 		for i, im := range images {
 			if im.path == "-" && i < len(s.Images) { // keep image i, change only its description
@@ -177,6 +192,20 @@ func runPost(ctx context.Context, args []string, env Env) error {
 		return usageError{fmt.Errorf("unknown post command %q", sub)}
 	}
 	return nil
+}
+
+// licenseFlag reads --license: a license URL, or "all-rights-reserved"
+// (also "none") for no license.
+func licenseFlag(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	switch strings.ToLower(v) {
+	case "all-rights-reserved", "none", "":
+		return "", nil
+	}
+	if err := ap.CheckLicenseURL(v); err != nil {
+		return "", err
+	}
+	return v, nil
 }
 
 type imageArg struct {

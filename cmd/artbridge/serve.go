@@ -79,6 +79,10 @@ func openInstance(ctx context.Context, configPath string, env Env) (*instance, e
 		},
 		InboundLimit: ap.RateLimit{PerMinute: cfg.Federation.InboundPerMinute, Burst: cfg.Federation.InboundBurst},
 		FollowLimit:  ap.RateLimit{PerMinute: cfg.Federation.FollowsPerMinute, Burst: cfg.Federation.FollowsBurst},
+		Instance: ap.InstanceInfo{
+			Contact: cfg.Instance.Contact, Rules: cfg.Instance.Rules, DefaultLicense: cfg.Instance.DefaultLicense,
+			AITrainingAllowed: !cfg.Instance.AIReservation, TDMPolicy: cfg.Instance.TDMPolicy,
+		},
 	}, db, nil, client, log, time.Now)
 	if err != nil {
 		db.Close()
