@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -135,6 +136,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: resolve %s: %w", path, err)
 	}
+	if err := secureDatabaseFiles(abs); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_foreign_keys", "on")
@@ -193,7 +197,11 @@ func (d *DB) Backup(ctx context.Context, dest string) error {
 	if err != nil {
 		return fmt.Errorf("storage: backup destination: %w", err)
 	}
+	if err := createPrivateEmpty(abs); err != nil {
+		return err
+	}
 	if _, err := d.wr.ExecContext(ctx, `VACUUM INTO ?`, abs); err != nil {
+		os.Remove(abs)
 		return fmt.Errorf("storage: backup to %s: %w", abs, err)
 	}
 	return nil

@@ -20,6 +20,10 @@ type app struct {
 	// on SIGHUP while the server runs.
 	moderator *bridge.Moderator
 	rules     *rulesReloader
+	// admin is the owner-only Unix socket the CLI's state-changing commands
+	// come through; adminMu runs them one at a time.
+	admin   *adminSocket
+	adminMu adminMutex
 }
 
 func newApp(ctx context.Context, inst *instance, env Env) (*app, error) {
@@ -66,7 +70,14 @@ func (a *app) handler() http.Handler {
 }
 
 func (a *app) start(ctx context.Context) error {
+	// The admin socket first: it refuses to start a second server on one data directory.
+	admin, err := startAdminSocket(ctx, a)
+	if err != nil {
+		return err
+	}
+	a.admin = admin
 	if err := a.inst.ap.Start(ctx); err != nil {
+		a.admin.close(ctx)
 		return err
 	}
 	// The Fediverse side serves even while Discord is unreachable: the bot
@@ -80,8 +91,9 @@ func (a *app) start(ctx context.Context) error {
 
 // close stops the Discord side first (no new work), then the federation workers.
 func (a *app) close(ctx context.Context) error {
+	adminErr := a.admin.close(ctx)
 	a.rules.stop()
-	return errors.Join(a.discord.close(ctx), a.inst.ap.Close(ctx))
+	return errors.Join(adminErr, a.discord.close(ctx), a.inst.ap.Close(ctx))
 }
 
 // extraCommands are the subcommands beyond serve, version and backup.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -12,9 +11,10 @@ import (
 	"github.com/artbridge/artbridge/bridge"
 )
 
-// runPost implements `artbridge post publish|edit|delete|list|status`. It works
-// on the data directory directly, whether or not the server runs: a running
-// server's delivery worker picks queued work up within a second.
+// runPost implements `artbridge post publish|edit|delete|list|status`. The
+// commands that change state go through the running server's admin socket when
+// a server runs (so the delivery worker sends at once and files keep the
+// server's ownership); without one they act on the data directory directly.
 func runPost(ctx context.Context, args []string, env Env) error {
 	if len(args) == 0 {
 		return usageError{errors.New("usage: artbridge post publish|edit|delete|list|status [flags]")}
@@ -26,7 +26,7 @@ func runPost(ctx context.Context, args []string, env Env) error {
 	var text, cw, credits, lang string
 	var sensitive, setText, setCW bool
 	if sub == "publish" || sub == "edit" {
-		fs.Func("image", "image file to attach (repeat, up to 4)", func(v string) error {
+		fs.Func("image", "image file to attach (repeat, up to 4; - reads standard input)", func(v string) error {
 			images = append(images, imageArg{path: v})
 			return nil
 		})
@@ -40,19 +40,47 @@ func runPost(ctx context.Context, args []string, env Env) error {
 		})
 		fs.Func("text", "the post's text", func(v string) error { text, setText = v, true; return nil })
 		fs.Func("cw", "content warning", func(v string) error { cw, setCW = v, true; return nil })
-		fs.BoolVar(&sensitive, "sensitive", false, "mark the media sensitive")
+		fs.BoolVar(&sensitive, "sensitive", false, "mark the media sensitive (edit: --sensitive=false unmarks)")
 		fs.StringVar(&credits, "credits", "", "credits line, e.g. \"Art by Mira\"")
-		fs.StringVar(&lang, "lang", "", "language of the text (BCP 47, e.g. en)")
+		fs.Func("lang", "language of the text (BCP 47, e.g. en, pt-BR)", func(v string) error {
+			tag, err := parseLanguage(v)
+			lang = tag
+			return err
+		})
 	}
-	if err := parseFlags(fs, rest); err != nil {
+	if err := parseInterspersed(fs, rest); err != nil {
 		return err
 	}
-	inst, err := openInstance(ctx, *configPath, env)
-	if err != nil {
-		return err
+	setSensitive := flagSet(fs, "sensitive")
+	if sub == "publish" && len(images) == 0 {
+		return usageError{errors.New("publish needs at least one --image")}
 	}
-	defer inst.db.Close()
-	svc := newBridge(inst)
+	var svc *bridge.Service
+	if env.served != nil {
+		svc = env.served.bridge
+	} else {
+		cfg, err := resolveConfig(*configPath, env)
+		if err != nil {
+			return err
+		}
+		if full := append([]string{"post"}, args...); servedCommand(full) {
+			var files []string
+			for _, im := range images {
+				if !(sub == "edit" && im.path == "-") {
+					files = append(files, im.path)
+				}
+			}
+			if sent, err := forwardToServer(ctx, cfg.DataDir, full, files, env); sent {
+				return err
+			}
+		}
+		inst, err := openConfigured(ctx, cfg, env)
+		if err != nil {
+			return err
+		}
+		defer inst.db.Close()
+		svc = newBridge(inst)
+	}
 	operator := bridge.Caller{Operator: true}
 
 	switch sub {
@@ -61,8 +89,11 @@ func runPost(ctx context.Context, args []string, env Env) error {
 			return usageError{errors.New("publish needs at least one --image")}
 		}
 		s := bridge.Submission{Text: text, ContentWarning: cw, Sensitive: sensitive, Credits: credits, Language: lang}
-		for _, im := range images {
-			img, err := storeImageFile(ctx, svc, im)
+		for i, im := range images {
+			if !im.altSet || strings.TrimSpace(im.alt) == "" {
+				fmt.Fprintf(env.Stderr, "warning: image %d (%s) has no description (--alt): people who use screen readers will not know what it shows\n", i+1, im.path)
+			}
+			img, err := storeImageFile(ctx, svc, im, env)
 			if err != nil {
 				return err
 			}
@@ -88,8 +119,8 @@ func runPost(ctx context.Context, args []string, env Env) error {
 		if setCW {
 			s.ContentWarning = cw
 		}
-		if sensitive {
-			s.Sensitive = true
+		if setSensitive {
+			s.Sensitive = sensitive
 		}
 		if credits != "" {
 			s.Credits = credits
@@ -104,7 +135,7 @@ func runPost(ctx context.Context, args []string, env Env) error {
 				}
 				continue
 			}
-			img, err := storeImageFile(ctx, svc, im)
+			img, err := storeImageFile(ctx, svc, im, env)
 			if err != nil {
 				return err
 			}
@@ -128,6 +159,10 @@ func runPost(ctx context.Context, args []string, env Env) error {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "deleted %s\nservers: %d confirmed, %d pending, %d failed\n", r.NoteIRI, r.Confirmed, r.Pending, r.Failed)
+		if r.MediaError != nil {
+			return fmt.Errorf("the post is deleted and the Delete is on its way, but its media could not be removed "+
+				"and is still served: %w (remove the files from the media directory by hand)", r.MediaError)
+		}
 	case "list":
 		posts, err := svc.Posts(ctx, 0, 1000)
 		if err != nil {
@@ -171,8 +206,8 @@ type imageArg struct {
 	altSet bool
 }
 
-func storeImageFile(ctx context.Context, svc *bridge.Service, im imageArg) (bridge.Image, error) {
-	data, err := os.ReadFile(im.path)
+func storeImageFile(ctx context.Context, svc *bridge.Service, im imageArg, env Env) (bridge.Image, error) {
+	data, err := env.readInput(im.path)
 	if err != nil {
 		return bridge.Image{}, usageError{err}
 	}
