@@ -36,6 +36,7 @@ type DB struct {
 	sql  *sql.DB // reads
 	wr   *sql.DB // writes and transactions
 	path string
+	file os.FileInfo // the database file as opened (Ready notices a replaced file)
 
 	// Prepared statements of the hot paths, by query text (a rebuildable cache).
 	readStmts  sync.Map
@@ -163,6 +164,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		d.Close()
 		return nil, err
 	}
+	d.file, _ = os.Stat(abs)
 	if err := d.prepareHot(ctx); err != nil {
 		d.Close()
 		return nil, err

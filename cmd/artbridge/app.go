@@ -24,6 +24,10 @@ type app struct {
 	// come through; adminMu runs them one at a time.
 	admin   *adminSocket
 	adminMu adminMutex
+	// obs is the Prometheus registry; metrics serves it (and the admin page)
+	// on [metrics] listen.
+	obs     *observability
+	metrics *metricsServer
 }
 
 func newApp(ctx context.Context, inst *instance, env Env) (*app, error) {
@@ -42,8 +46,10 @@ func newApp(ctx context.Context, inst *instance, env Env) (*app, error) {
 		return nil, err
 	}
 	b.SetModerator(mod)
-	return &app{inst: inst, bridge: b, media: mediaHandler(filepath.Join(inst.cfg.DataDir, "media")), discord: ds,
-		moderator: mod}, nil
+	a := &app{inst: inst, bridge: b, media: mediaHandler(filepath.Join(inst.cfg.DataDir, "media")), discord: ds,
+		moderator: mod}
+	a.obs = newObservability(a)
+	return a, nil
 }
 
 // newBridge builds the bridge service of an instance.
@@ -66,7 +72,9 @@ func (a *app) handler() http.Handler {
 	mux.Handle("GET /media/", http.StripPrefix("/media/", a.media))
 	a.discord.mount(mux)
 	mux.Handle("/", a.inst.ap.Handler())
-	return mux
+	mux.HandleFunc("GET /healthz", serveHealth)
+	mux.HandleFunc("GET /readyz", a.serveReady)
+	return a.obs.instrument(a.inboxPaths(), mux)
 }
 
 func (a *app) start(ctx context.Context) error {
@@ -86,12 +94,13 @@ func (a *app) start(ctx context.Context) error {
 		return err
 	}
 	a.rules = startRulesReloader(a.inst.cfg.Moderation.Rules, a.moderator, a.inst.log)
+	a.metrics = startMetrics(ctx, a)
 	return nil
 }
 
 // close stops the Discord side first (no new work), then the federation workers.
 func (a *app) close(ctx context.Context) error {
-	adminErr := a.admin.close(ctx)
+	adminErr := errors.Join(a.admin.close(ctx), a.metrics.close(ctx))
 	a.rules.stop()
 	return errors.Join(adminErr, a.discord.close(ctx), a.inst.ap.Close(ctx))
 }
@@ -101,5 +110,6 @@ func extraCommands() map[string]func(context.Context, []string, Env) error {
 	return map[string]func(context.Context, []string, Env) error{
 		"post":       runPost,
 		"moderation": runModeration,
+		"status":     runStatus,
 	}
 }

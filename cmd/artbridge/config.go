@@ -28,6 +28,16 @@ type Config struct {
 	AltText    AltTextConfig    `toml:"alttext"`
 	Moderation ModerationConfig `toml:"moderation"`
 	Relay      RelayConfig      `toml:"relay"`
+	Metrics    MetricsConfig    `toml:"metrics"`
+}
+
+// MetricsConfig is the operators' listener: /metrics and the admin page.
+type MetricsConfig struct {
+	// Listen is its address ("off" or "": none). Loopback by default; any other
+	// address needs Token.
+	Listen string `toml:"listen"`
+	// Token, when set, is required as "Authorization: Bearer TOKEN".
+	Token string `toml:"token"`
 }
 
 // ActorConfig describes the Fediverse actor.
@@ -112,7 +122,8 @@ func defaultConfig() Config {
 			DailyBudget:      200,
 			PerArtistPerHour: 20,
 		},
-		Relay: RelayConfig{Listen: "127.0.0.1:8090", MaxRelays: 100, QueueSize: 1000},
+		Relay:   RelayConfig{Listen: "127.0.0.1:8090", MaxRelays: 100, QueueSize: 1000},
+		Metrics: MetricsConfig{Listen: "127.0.0.1:9464"},
 	}
 }
 
@@ -149,6 +160,7 @@ func loadConfig(path string, getenv func(string) string) (Config, error) {
 		"ARTBRIDGE_DISCORD_PUBLIC_KEY":     &cfg.Discord.PublicKey,
 		"ARTBRIDGE_OPENAI_API_KEY":         &cfg.AltText.APIKey,
 		"ARTBRIDGE_RELAY_REGISTRATION_KEY": &cfg.Relay.RegistrationKey,
+		"ARTBRIDGE_METRICS_TOKEN":          &cfg.Metrics.Token,
 	}
 	for name, dst := range env {
 		if v := getenv(name); v != "" {
