@@ -116,6 +116,13 @@ func runServe(ctx context.Context, args []string, env Env) error {
 // serve runs until ctx ends, then shuts down in order: HTTP, workers, database.
 func (inst *instance) serve(ctx context.Context, env Env) error {
 	log := inst.log
+	if inst.cfg.Discord.Token == "" {
+		if inst.cfg.given["discord"] {
+			log.Warn("Discord is off: the [discord] section has no token (set discord.token or ARTBRIDGE_DISCORD_TOKEN)")
+		} else {
+			log.Info("Discord is off (no [discord] token)")
+		}
+	}
 	app, err := newApp(ctx, inst, env)
 	if err != nil {
 		return err
