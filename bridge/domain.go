@@ -96,6 +96,9 @@ type Receipt struct {
 	Confirmed int // servers that accepted the Delete
 	Pending   int // still being tried
 	Failed    int // gave up or refused
+	// MediaError is set when the takedown could not remove some of the post's
+	// media files: they are still served until an operator removes them.
+	MediaError error
 }
 
 // HostStatus is where one activity stands for one inbox.

@@ -54,7 +54,7 @@ func (s *Service) StoreImage(ctx context.Context, data []byte, filename string) 
 		return Image{}, &ImageError{Filename: filename, Err: err}
 	}
 	name := img.SHA256 + img.Ext
-	if err := os.MkdirAll(s.cfg.MediaDir, 0o755); err != nil {
+	if err := os.MkdirAll(s.cfg.MediaDir, 0o700); err != nil {
 		return Image{}, fmt.Errorf("bridge: media dir: %w", err)
 	}
 	path := filepath.Join(s.cfg.MediaDir, name)
@@ -70,10 +70,6 @@ func (s *Service) StoreImage(ctx context.Context, data []byte, filename string) 
 			os.Remove(tmp.Name())
 			return Image{}, fmt.Errorf("bridge: store image: %w", err)
 		}
-		if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-			os.Remove(tmp.Name())
-			return Image{}, fmt.Errorf("bridge: store image: %w", err)
-		}
 		if err := os.Rename(tmp.Name(), path); err != nil {
 			os.Remove(tmp.Name())
 			return Image{}, fmt.Errorf("bridge: store image: %w", err)
@@ -85,8 +81,10 @@ func (s *Service) StoreImage(ctx context.Context, data []byte, filename string) 
 	}, nil
 }
 
-// removeImages deletes a taken-down post's files unless another live post uses them.
-func (s *Service) removeImages(ctx context.Context, p Post) {
+// removeImages deletes a taken-down post's files unless another live post uses
+// them. It returns the files it could not remove (they are still online).
+func (s *Service) removeImages(ctx context.Context, p Post) error {
+	var errs []error
 	for _, img := range p.Submission.Images {
 		if img.File == "" || filepath.Base(img.File) != img.File {
 			continue
@@ -96,8 +94,10 @@ func (s *Service) removeImages(ctx context.Context, p Post) {
 		}
 		if err := os.Remove(filepath.Join(s.cfg.MediaDir, img.File)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			s.log.WarnContext(ctx, "remove media file", "file", img.File, "err", err)
+			errs = append(errs, err)
 		}
 	}
+	return errors.Join(errs...)
 }
 
 func (s *Service) imageInUse(ctx context.Context, file, exceptPost string) bool {

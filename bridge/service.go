@@ -272,9 +272,11 @@ func (s *Service) Takedown(ctx context.Context, caller Caller, ref string) (Rece
 	}
 	s.ap.Wake()
 	p.DeletedAt = now
-	s.removeImages(ctx, p)
+	mediaErr := s.removeImages(ctx, p)
 	s.log.InfoContext(ctx, "taken down", "post", p.ID, "inboxes", n)
-	return s.Receipt(ctx, p.ID)
+	r, err := s.Receipt(ctx, p.ID)
+	r.MediaError = mediaErr
+	return r, err
 }
 
 // resolveReach learns the inboxes of actors that fetched or interacted with the

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -35,6 +36,7 @@ type DB struct {
 	sql  *sql.DB // reads
 	wr   *sql.DB // writes and transactions
 	path string
+	file os.FileInfo // the database file as opened (Ready notices a replaced file)
 
 	// Prepared statements of the hot paths, by query text (a rebuildable cache).
 	readStmts  sync.Map
@@ -135,6 +137,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: resolve %s: %w", path, err)
 	}
+	if err := secureDatabaseFiles(abs); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_foreign_keys", "on")
@@ -159,6 +164,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		d.Close()
 		return nil, err
 	}
+	d.file, _ = os.Stat(abs)
 	if err := d.prepareHot(ctx); err != nil {
 		d.Close()
 		return nil, err
@@ -193,7 +199,11 @@ func (d *DB) Backup(ctx context.Context, dest string) error {
 	if err != nil {
 		return fmt.Errorf("storage: backup destination: %w", err)
 	}
+	if err := createPrivateEmpty(abs); err != nil {
+		return err
+	}
 	if _, err := d.wr.ExecContext(ctx, `VACUUM INTO ?`, abs); err != nil {
+		os.Remove(abs)
 		return fmt.Errorf("storage: backup to %s: %w", abs, err)
 	}
 	return nil

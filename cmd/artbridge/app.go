@@ -20,6 +20,14 @@ type app struct {
 	// on SIGHUP while the server runs.
 	moderator *bridge.Moderator
 	rules     *rulesReloader
+	// admin is the owner-only Unix socket the CLI's state-changing commands
+	// come through; adminMu runs them one at a time.
+	admin   *adminSocket
+	adminMu adminMutex
+	// obs is the Prometheus registry; metrics serves it (and the admin page)
+	// on [metrics] listen.
+	obs     *observability
+	metrics *metricsServer
 }
 
 func newApp(ctx context.Context, inst *instance, env Env) (*app, error) {
@@ -38,8 +46,10 @@ func newApp(ctx context.Context, inst *instance, env Env) (*app, error) {
 		return nil, err
 	}
 	b.SetModerator(mod)
-	return &app{inst: inst, bridge: b, media: mediaHandler(filepath.Join(inst.cfg.DataDir, "media")), discord: ds,
-		moderator: mod}, nil
+	a := &app{inst: inst, bridge: b, media: mediaHandler(filepath.Join(inst.cfg.DataDir, "media")), discord: ds,
+		moderator: mod}
+	a.obs = newObservability(a)
+	return a, nil
 }
 
 // newBridge builds the bridge service of an instance.
@@ -62,11 +72,20 @@ func (a *app) handler() http.Handler {
 	mux.Handle("GET /media/", a.inst.ap.WithAIReservation(http.StripPrefix("/media/", a.media)))
 	a.discord.mount(mux)
 	mux.Handle("/", a.inst.ap.Handler())
-	return mux
+	mux.HandleFunc("GET /healthz", serveHealth)
+	mux.HandleFunc("GET /readyz", a.serveReady)
+	return a.obs.instrument(a.inboxPaths(), mux)
 }
 
 func (a *app) start(ctx context.Context) error {
+	// The admin socket first: it refuses to start a second server on one data directory.
+	admin, err := startAdminSocket(ctx, a)
+	if err != nil {
+		return err
+	}
+	a.admin = admin
 	if err := a.inst.ap.Start(ctx); err != nil {
+		a.admin.close(ctx)
 		return err
 	}
 	// The Fediverse side serves even while Discord is unreachable: the bot
@@ -75,13 +94,15 @@ func (a *app) start(ctx context.Context) error {
 		return err
 	}
 	a.rules = startRulesReloader(a.inst.cfg.Moderation.Rules, a.moderator, a.inst.log)
+	a.metrics = startMetrics(ctx, a)
 	return nil
 }
 
 // close stops the Discord side first (no new work), then the federation workers.
 func (a *app) close(ctx context.Context) error {
+	adminErr := errors.Join(a.admin.close(ctx), a.metrics.close(ctx))
 	a.rules.stop()
-	return errors.Join(a.discord.close(ctx), a.inst.ap.Close(ctx))
+	return errors.Join(adminErr, a.discord.close(ctx), a.inst.ap.Close(ctx))
 }
 
 // extraCommands are the subcommands beyond serve, version and backup.
@@ -90,5 +111,6 @@ func extraCommands() map[string]func(context.Context, []string, Env) error {
 		"post":       runPost,
 		"moderation": runModeration,
 		"relay":      runRelay,
+		"status":     runStatus,
 	}
 }

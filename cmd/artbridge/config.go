@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"reflect"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
@@ -30,6 +31,20 @@ type Config struct {
 	Moderation ModerationConfig `toml:"moderation"`
 	Relay      RelayConfig      `toml:"relay"`
 	Instance   InstanceConfig   `toml:"instance"`
+	Metrics    MetricsConfig    `toml:"metrics"`
+
+	// given holds the keys the file set ("base_url", "discord.token", and
+	// "discord" for a section), for checks that depend on what was written.
+	given map[string]bool
+}
+
+// MetricsConfig is the operators' listener: /metrics and the admin page.
+type MetricsConfig struct {
+	// Listen is its address ("off" or "": none). Loopback by default; any other
+	// address needs Token.
+	Listen string `toml:"listen"`
+	// Token, when set, is required as "Authorization: Bearer TOKEN".
+	Token string `toml:"token"`
 }
 
 // ActorConfig describes the Fediverse actor.
@@ -146,7 +161,8 @@ func defaultConfig() Config {
 			DailyBudget:      200,
 			PerArtistPerHour: 20,
 		},
-		Relay: RelayConfig{Listen: "127.0.0.1:8090", MaxRelays: 100, QueueSize: 1000},
+		Relay:   RelayConfig{Listen: "127.0.0.1:8090", MaxRelays: 100, QueueSize: 1000},
+		Metrics: MetricsConfig{Listen: "127.0.0.1:9464"},
 		Instance: InstanceConfig{
 			AIReservation: true,
 			Rules: []string{
@@ -159,13 +175,25 @@ func defaultConfig() Config {
 }
 
 // loadConfig reads path (empty: defaults only), strictly, then applies the
-// environment's secrets.
+// environment's secrets and validates every key, also of features that are off.
 func loadConfig(path string, getenv func(string) string) (Config, error) {
 	cfg := defaultConfig()
 	if path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return cfg, fmt.Errorf("config: %w", err)
+		}
+		var raw map[string]any
+		if err := toml.Unmarshal(data, &raw); err != nil {
+			var derr *toml.DecodeError
+			if errors.As(err, &derr) {
+				row, col := derr.Position()
+				return cfg, fmt.Errorf("config %s:%d:%d: %s", path, row, col, strings.TrimPrefix(derr.Error(), "toml: "))
+			}
+			return cfg, fmt.Errorf("config %s: %s", path, strings.TrimPrefix(err.Error(), "toml: "))
+		}
+		if errs := checkTypes(raw, reflect.TypeOf(cfg), reflect.ValueOf(cfg), ""); len(errs) > 0 {
+			return cfg, fmt.Errorf("config %s: %s", path, strings.Join(errs, "; "))
 		}
 		dec := toml.NewDecoder(bytes.NewReader(data))
 		dec.DisallowUnknownFields()
@@ -185,42 +213,129 @@ func loadConfig(path string, getenv func(string) string) (Config, error) {
 			}
 			return cfg, fmt.Errorf("config %s: %w", path, err)
 		}
+		cfg.given = map[string]bool{}
+		for k, v := range raw {
+			cfg.given[k] = true
+			if sub, ok := v.(map[string]any); ok {
+				for sk := range sub {
+					cfg.given[k+"."+sk] = true
+				}
+			}
+		}
 	}
 	env := map[string]*string{
 		"ARTBRIDGE_DISCORD_TOKEN":          &cfg.Discord.Token,
 		"ARTBRIDGE_DISCORD_PUBLIC_KEY":     &cfg.Discord.PublicKey,
 		"ARTBRIDGE_OPENAI_API_KEY":         &cfg.AltText.APIKey,
 		"ARTBRIDGE_RELAY_REGISTRATION_KEY": &cfg.Relay.RegistrationKey,
+		"ARTBRIDGE_METRICS_TOKEN":          &cfg.Metrics.Token,
 	}
 	for name, dst := range env {
 		if v := getenv(name); v != "" {
 			*dst = v
 		}
 	}
-	return cfg, cfg.validate()
+	if err := cfg.validate(); err != nil {
+		if path != "" {
+			return cfg, fmt.Errorf("config %s: %w", path, err)
+		}
+		return cfg, fmt.Errorf("config: %w", err)
+	}
+	return cfg, nil
 }
 
-func (c Config) validate() error {
-	u, err := url.Parse(c.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
-		return fmt.Errorf("config: base_url %q must be like https://art.example.org (scheme and host only)", c.BaseURL)
+// validate checks every key, also of the features that are off, normalises
+// base_url, and returns every problem found, each naming its key.
+func (c *Config) validate() error {
+	var errs []error
+	add := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if base, err := normalizeBaseURL(c.BaseURL); err != nil {
+		add(err)
+	} else {
+		c.BaseURL = base
 	}
 	if c.Actor.Username == "" || strings.ContainsAny(c.Actor.Username, "/@:?# ") {
-		return fmt.Errorf("config: actor.username %q must be a plain name", c.Actor.Username)
+		add(fmt.Errorf("actor.username %q must be a plain name", c.Actor.Username))
 	}
 	if c.DataDir == "" {
-		return errors.New("config: data_dir is empty")
+		add(errors.New("data_dir is empty"))
 	}
 	if c.Listen == "" {
-		return errors.New("config: listen is empty")
+		add(errors.New("listen is empty"))
+	} else if err := checkListen("listen", c.Listen, "127.0.0.1:8080"); err != nil {
+		add(err)
+	} else if !isLoopbackListen(c.Listen) && !c.given["base_url"] {
+		add(fmt.Errorf("listen %q accepts connections from other machines, so base_url must be set to the public URL "+
+			"(like https://art.example.org): without it every post would carry %s links", c.Listen, c.BaseURL))
 	}
-	if err := c.Instance.validate(); err != nil {
-		return err
-	}
+	add(c.Instance.validate())
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
-		return fmt.Errorf("config: log_level %q must be debug, info, warn or error", c.LogLevel)
+		add(fmt.Errorf("log_level %q must be debug, info, warn or error", c.LogLevel))
 	}
-	return nil
+	if c.Federation.DeliveryConcurrency < 0 || c.Federation.DeliveryPerHost < 0 {
+		add(errors.New("federation.delivery_concurrency and delivery_per_host must not be negative"))
+	}
+	if c.Media.MaxBytes <= 0 {
+		add(fmt.Errorf("media.max_bytes must be positive, not %d", c.Media.MaxBytes))
+	}
+	if c.Media.MaxImages < 1 {
+		add(fmt.Errorf("media.max_images must be at least 1, not %d", c.Media.MaxImages))
+	}
+	add(checkDuration("alttext.timeout", c.AltText.Timeout, "30s", true))
+	if u, err := url.Parse(c.AltText.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		add(fmt.Errorf("alttext.base_url %q is not an http(s) URL like \"https://api.openai.com/v1\"", c.AltText.BaseURL))
+	}
+	if c.AltText.MaxTokens <= 0 || c.AltText.DailyBudget < 0 || c.AltText.PerArtistPerHour < 0 {
+		add(errors.New("alttext.max_tokens must be positive; daily_budget and per_artist_per_hour must not be negative"))
+	}
+	add(checkDuration("discord.pending_expiry", c.Discord.PendingExpiry, "168h", true))
+	add(c.discordErrors())
+	if l := c.Metrics.Listen; l != "" && l != "off" {
+		if err := checkListen("metrics.listen", l, "127.0.0.1:9464"); err != nil {
+			add(err)
+		} else if !isLoopbackListen(l) && c.Metrics.Token == "" {
+			add(fmt.Errorf("metrics.listen %q accepts connections from other machines: set metrics.token "+
+				"(or ARTBRIDGE_METRICS_TOKEN), or listen on 127.0.0.1", l))
+		}
+	}
+	if c.Relay.Listen != "" {
+		add(checkListen("relay.listen", c.Relay.Listen, "127.0.0.1:8090"))
+	}
+	return errors.Join(errs...)
+}
+
+// discordErrors validates the [discord] keys given, also when Discord is off
+// (no token). What only a running bot needs (token, application_id,
+// art_forums) is required when serve starts the bot, not here.
+func (c *Config) discordErrors() error {
+	err := c.Discord.Config.Validate()
+	if err == nil {
+		return nil
+	}
+	var kept []error
+	for _, e := range unjoin(err) {
+		var ce *discord.ConfigError
+		if errors.As(e, &ce) {
+			empty := map[string]bool{"discord.token": c.Discord.Token == "", "discord.application_id": c.Discord.ApplicationID == "",
+				"discord.art_forums": len(c.Discord.ArtForums) == 0}
+			if empty[ce.Key] {
+				continue // required only when Discord is on
+			}
+		}
+		kept = append(kept, e)
+	}
+	return errors.Join(kept...)
+}
+
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }

@@ -77,6 +77,9 @@ log_level = "debug"
 [federation]
 allow_private_addresses = true
 %s`, ln.Addr().String(), base, dataDir, o.extraTOML)
+	if !strings.Contains(o.extraTOML, "[metrics]") { // parallel servers: no fixed metrics port
+		cfg += "\n[metrics]\nlisten = \"127.0.0.1:0\"\n"
+	}
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

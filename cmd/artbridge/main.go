@@ -24,7 +24,7 @@ var version = "0.1.0-dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := Main(ctx, os.Args[1:], Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
+	code := Main(ctx, os.Args[1:], Env{Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin, Getenv: os.Getenv})
 	stop()
 	os.Exit(code)
 }
@@ -33,6 +33,7 @@ func main() {
 // own writers, environment and, for serve, a listener they already opened.
 type Env struct {
 	Stdout, Stderr io.Writer
+	Stdin          io.Reader // what "-" reads where a command reads a file
 	Getenv         func(string) string
 	// Listener, when set, is used by serve instead of listening on cfg.Listen.
 	Listener net.Listener
@@ -40,6 +41,12 @@ type Env struct {
 	Ready func(addr string)
 	// started, when set, is given the running app (benchmarks drive it directly).
 	started func(*app)
+	// served is the running server when the command came through its admin
+	// socket: the command acts on its services instead of opening the database.
+	served *app
+	// readFile, when set, gives the files a command reads (those sent with a
+	// command through the admin socket) instead of the file system.
+	readFile func(name string) ([]byte, error)
 }
 
 // exitUsage is the exit code of a usage or configuration error.
@@ -83,6 +90,10 @@ func Main(ctx context.Context, args []string, env Env) int {
 	}
 	if err == nil || errors.Is(err, errHelpShown) {
 		return 0
+	}
+	var status exitStatus
+	if errors.As(err, &status) {
+		return int(status)
 	}
 	fmt.Fprintf(env.Stderr, "artbridge %s: %v\n", cmd, err)
 	var ue usageError

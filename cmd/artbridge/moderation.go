@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -55,7 +56,7 @@ func runModeration(ctx context.Context, args []string, env Env) error {
 	default:
 		return usageError{fmt.Errorf("unknown moderation command %q\n%s", sub, moderationUsage)}
 	}
-	if err := parseFlags(fs, rest); err != nil {
+	if err := parseInterspersed(fs, rest); err != nil {
 		return err
 	}
 	wantArgs := map[string]int{"reports": 0, "actors": 0, "undo": 1, "import-blocks": 1}[sub]
@@ -70,12 +71,31 @@ func runModeration(ctx context.Context, args []string, env Env) error {
 		}
 		reportID = id
 	}
-	inst, err := openInstance(ctx, *configPath, env)
-	if err != nil {
-		return err
+	var db *storage.DB
+	var mod *bridge.Moderator
+	if env.served != nil {
+		db, mod = env.served.inst.db, env.served.moderator
+	} else {
+		cfg, err := resolveConfig(*configPath, env)
+		if err != nil {
+			return err
+		}
+		if full := append([]string{"moderation"}, args...); servedCommand(full) {
+			var files []string
+			if sub == "import-blocks" {
+				files = []string{fs.Arg(0)}
+			}
+			if sent, err := forwardToServer(ctx, cfg.DataDir, full, files, env); sent {
+				return err
+			}
+		}
+		inst, err := openConfigured(ctx, cfg, env)
+		if err != nil {
+			return err
+		}
+		defer inst.db.Close()
+		db, mod = inst.db, bridge.NewModerator(inst.db, nil, nil, inst.log, time.Now)
 	}
-	defer inst.db.Close()
-	mod := bridge.NewModerator(inst.db, nil, nil, inst.log, time.Now)
 	switch sub {
 	case "reports":
 		reports, err := mod.Reports(ctx, !all, 0)
@@ -108,7 +128,7 @@ func runModeration(ctx context.Context, args []string, env Env) error {
 		}
 		return nil
 	case "import-blocks":
-		return importBlocks(ctx, inst.db, fs.Arg(0), env)
+		return importBlocks(ctx, db, fs.Arg(0), env)
 	}
 	return nil
 }
@@ -173,12 +193,11 @@ func printReports(w io.Writer, reports []bridge.ModerationReport) error {
 
 // importBlocks reads a domain-block file and adds its blocks to the database.
 func importBlocks(ctx context.Context, db *storage.DB, path string, env Env) error {
-	f, err := os.Open(path)
+	data, err := env.readInput(path)
 	if err != nil {
 		return usageError{err}
 	}
-	defer f.Close()
-	blocks, skipped, err := parseDomainBlocks(f)
+	blocks, skipped, err := parseDomainBlocks(bytes.NewReader(data))
 	if err != nil {
 		return usageError{fmt.Errorf("%s: %w", path, err)}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -24,9 +23,10 @@ const postUsage = `usage: artbridge post publish|edit|delete|list|status [flags]
 
 artbridge post SUBCOMMAND --help shows a subcommand's flags.`
 
-// runPost implements `artbridge post publish|edit|delete|list|status`. It works
-// on the data directory directly, whether or not the server runs: a running
-// server's delivery worker picks queued work up within a second.
+// runPost implements `artbridge post publish|edit|delete|list|status`. The
+// commands that change state go through the running server's admin socket when
+// a server runs (so the delivery worker sends at once and files keep the
+// server's ownership); without one they act on the data directory directly.
 func runPost(ctx context.Context, args []string, env Env) error {
 	if len(args) == 0 {
 		return usageError{errors.New(postUsage)}
@@ -42,7 +42,7 @@ func runPost(ctx context.Context, args []string, env Env) error {
 	var setLicense bool
 	var sensitive, setText, setCW bool
 	if sub == "publish" || sub == "edit" {
-		fs.Func("image", "image file to attach (repeat, up to 4)", func(v string) error {
+		fs.Func("image", "image file to attach (repeat, up to 4; - reads standard input)", func(v string) error {
 			images = append(images, imageArg{path: v})
 			return nil
 		})
@@ -56,25 +56,56 @@ func runPost(ctx context.Context, args []string, env Env) error {
 		})
 		fs.Func("text", "the post's text", func(v string) error { text, setText = v, true; return nil })
 		fs.Func("cw", "content warning", func(v string) error { cw, setCW = v, true; return nil })
-		fs.BoolVar(&sensitive, "sensitive", false, "mark the media sensitive")
+		fs.BoolVar(&sensitive, "sensitive", false, "mark the media sensitive (edit: --sensitive=false unmarks)")
 		fs.StringVar(&credits, "credits", "", "credits line, e.g. \"Art by Mira\"")
-		fs.StringVar(&lang, "lang", "", "language of the text (BCP 47, e.g. en)")
 		fs.Func("license", "license URL of the post, or \"all-rights-reserved\" (default: [instance] default_license)",
 			func(v string) error {
 				l, err := licenseFlag(v)
 				license, setLicense = l, true
 				return err
 			})
+		fs.Func("lang", "language of the text (BCP 47, e.g. en, pt-BR)", func(v string) error {
+			tag, err := parseLanguage(v)
+			lang = tag
+			return err
+		})
 	}
-	if err := parseFlags(fs, rest); err != nil {
+	if err := parseInterspersed(fs, rest); err != nil {
 		return err
 	}
-	inst, err := openInstance(ctx, *configPath, env)
-	if err != nil {
-		return err
+	setSensitive := flagSet(fs, "sensitive")
+	if sub == "publish" && len(images) == 0 {
+		return usageError{errors.New("publish needs at least one --image")}
 	}
-	defer inst.db.Close()
-	svc := newBridge(inst)
+	var svc *bridge.Service
+	var defaultLicense string
+	if env.served != nil {
+		svc = env.served.bridge
+		defaultLicense = env.served.inst.cfg.Instance.DefaultLicense
+	} else {
+		cfg, err := resolveConfig(*configPath, env)
+		if err != nil {
+			return err
+		}
+		if full := append([]string{"post"}, args...); servedCommand(full) {
+			var files []string
+			for _, im := range images {
+				if !(sub == "edit" && im.path == "-") {
+					files = append(files, im.path)
+				}
+			}
+			if sent, err := forwardToServer(ctx, cfg.DataDir, full, files, env); sent {
+				return err
+			}
+		}
+		inst, err := openConfigured(ctx, cfg, env)
+		if err != nil {
+			return err
+		}
+		defer inst.db.Close()
+		svc = newBridge(inst)
+		defaultLicense = cfg.Instance.DefaultLicense
+	}
 	operator := bridge.Caller{Operator: true}
 
 	switch sub {
@@ -83,12 +114,15 @@ func runPost(ctx context.Context, args []string, env Env) error {
 			return usageError{errors.New("publish needs at least one --image")}
 		}
 		s := bridge.Submission{Text: text, ContentWarning: cw, Sensitive: sensitive, Credits: credits, Language: lang}
-		s.License = inst.cfg.Instance.DefaultLicense
+		s.License = defaultLicense
 		if setLicense {
 			s.License = license
 		}
-		for _, im := range images {
-			img, err := storeImageFile(ctx, svc, im)
+		for i, im := range images {
+			if !im.altSet || strings.TrimSpace(im.alt) == "" {
+				fmt.Fprintf(env.Stderr, "warning: image %d (%s) has no description (--alt): people who use screen readers will not know what it shows\n", i+1, im.path)
+			}
+			img, err := storeImageFile(ctx, svc, im, env)
 			if err != nil {
 				return err
 			}
@@ -114,8 +148,8 @@ func runPost(ctx context.Context, args []string, env Env) error {
 		if setCW {
 			s.ContentWarning = cw
 		}
-		if sensitive {
-			s.Sensitive = true
+		if setSensitive {
+			s.Sensitive = sensitive
 		}
 		if credits != "" {
 			s.Credits = credits
@@ -133,7 +167,7 @@ func runPost(ctx context.Context, args []string, env Env) error {
 				}
 				continue
 			}
-			img, err := storeImageFile(ctx, svc, im)
+			img, err := storeImageFile(ctx, svc, im, env)
 			if err != nil {
 				return err
 			}
@@ -157,6 +191,10 @@ func runPost(ctx context.Context, args []string, env Env) error {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "deleted %s\nservers: %d confirmed, %d pending, %d failed\n", r.NoteIRI, r.Confirmed, r.Pending, r.Failed)
+		if r.MediaError != nil {
+			return fmt.Errorf("the post is deleted and the Delete is on its way, but its media could not be removed "+
+				"and is still served: %w (remove the files from the media directory by hand)", r.MediaError)
+		}
 	case "list":
 		posts, err := svc.Posts(ctx, 0, 1000)
 		if err != nil {
@@ -214,8 +252,8 @@ type imageArg struct {
 	altSet bool
 }
 
-func storeImageFile(ctx context.Context, svc *bridge.Service, im imageArg) (bridge.Image, error) {
-	data, err := os.ReadFile(im.path)
+func storeImageFile(ctx context.Context, svc *bridge.Service, im imageArg, env Env) (bridge.Image, error) {
+	data, err := env.readInput(im.path)
 	if err != nil {
 		return bridge.Image{}, usageError{err}
 	}

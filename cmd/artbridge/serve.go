@@ -35,12 +35,25 @@ type instance struct {
 // openInstance loads the config, opens the data directory and builds the
 // ActivityPub service (not started).
 func openInstance(ctx context.Context, configPath string, env Env) (*instance, error) {
-	cfg, err := loadConfig(configPath, env.Getenv)
+	cfg, err := resolveConfig(configPath, env)
 	if err != nil {
+		return nil, err
+	}
+	return openConfigured(ctx, cfg, env)
+}
+
+// openConfigured opens the data directory of a loaded config and builds the
+// ActivityPub service (not started). It refuses a data directory owned by
+// another user, and makes its files owner-only.
+func openConfigured(ctx context.Context, cfg Config, env Env) (*instance, error) {
+	log := newLogger(env, cfg.LogLevel)
+	if err := checkDataDirOwner(cfg.DataDir); err != nil {
 		return nil, usageError{err}
 	}
-	log := newLogger(env, cfg.LogLevel)
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data_dir: %w", err)
+	}
+	if err := storage.SecureDataDir(cfg.DataDir, []string{"media"}); err != nil {
 		return nil, fmt.Errorf("data_dir: %w", err)
 	}
 	db, err := storage.Open(ctx, filepath.Join(cfg.DataDir, "artbridge.db"))
@@ -109,6 +122,13 @@ func runServe(ctx context.Context, args []string, env Env) error {
 // serve runs until ctx ends, then shuts down in order: HTTP, workers, database.
 func (inst *instance) serve(ctx context.Context, env Env) error {
 	log := inst.log
+	if inst.cfg.Discord.Token == "" {
+		if inst.cfg.given["discord"] {
+			log.Warn("Discord is off: the [discord] section has no token (set discord.token or ARTBRIDGE_DISCORD_TOKEN)")
+		} else {
+			log.Info("Discord is off (no [discord] token)")
+		}
+	}
 	app, err := newApp(ctx, inst, env)
 	if err != nil {
 		return err
