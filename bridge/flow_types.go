@@ -51,6 +51,9 @@ type Draft struct {
 	AskedMissingAlt bool       `json:"asked_missing_alt,omitempty"`
 	Notice          string     `json:"notice,omitempty"`
 	StarterEdited   bool       `json:"starter_edited,omitempty"` // edited after publishing
+	// SuggestedCW is a content warning offered from ||spoiler|| text; it is
+	// not applied until the artist sets it in the form.
+	SuggestedCW string `json:"suggested_cw,omitempty"`
 }
 
 // SubmissionRecord is a stored Discord submission.

@@ -24,6 +24,10 @@ type FlowConfig struct {
 	PendingExpiry time.Duration // default 7 days
 	TermsURL      string
 	PrivacyURL    string
+	// Languages are the BCP 47 tags the panel offers (default ["en"]);
+	// DefaultLanguage is preselected (default the first).
+	Languages       []string
+	DefaultLanguage string
 }
 
 // Flow is the Discord submission flow: it implements discord.Handler on top of
@@ -55,6 +59,12 @@ func NewFlow(svc *Service, cfg FlowConfig, store SubmissionStore, bot Notifier, 
 	}
 	if cfg.PendingExpiry <= 0 {
 		cfg.PendingExpiry = 7 * 24 * time.Hour
+	}
+	if len(cfg.Languages) == 0 {
+		cfg.Languages = []string{"en"}
+	}
+	if cfg.DefaultLanguage == "" {
+		cfg.DefaultLanguage = cfg.Languages[0]
 	}
 	if ai != nil && !ai.Enabled() {
 		ai = nil
@@ -161,7 +171,8 @@ func (f *Flow) ThreadStarted(ctx context.Context, s discord.Starter) {
 		UpdatedAt: now,
 		ExpiresAt: now.Add(f.cfg.PendingExpiry),
 	}
-	rec.Draft.Submission = submissionFromStarter(s, images)
+	rec.Draft.Submission, rec.Draft.SuggestedCW = submissionFromStarter(s, images)
+	rec.Draft.Submission.Language = f.cfg.DefaultLanguage
 	if err := f.store.CreateSubmission(ctx, rec); err != nil {
 		if !errors.Is(err, ErrLiveSubmission) {
 			log.ErrorContext(ctx, "store submission", "err", err)
@@ -184,9 +195,10 @@ func (f *Flow) ThreadStarted(ctx context.Context, s discord.Starter) {
 	}
 }
 
-// submissionFromStarter builds the post from the starter message.
-func submissionFromStarter(s discord.Starter, images []Image) Submission {
-	text := strings.TrimSpace(s.Content)
+// submissionFromStarter builds the post from the starter message, and suggests
+// a content warning from its ||spoiler|| text.
+func submissionFromStarter(s discord.Starter, images []Image) (Submission, string) {
+	text, suggestedCW := unspoil(strings.TrimSpace(s.Content))
 	if text == "" {
 		text = strings.TrimSpace(s.Title)
 	}
@@ -203,7 +215,7 @@ func submissionFromStarter(s discord.Starter, images []Image) Submission {
 		}
 		sub.Emoji = append(sub.Emoji, Emoji{Shortcode: e.Name, URL: e.URL, MediaType: mt})
 	}
-	return sub
+	return sub, suggestedCW
 }
 
 // collectImages downloads the starter's images at once (CDN URLs expire), keeping
@@ -326,6 +338,9 @@ func (f *Flow) panel(rec SubmissionRecord) discord.Panel {
 		AIAvailable:     f.ai != nil,
 		AIConsent:       d.AIConsent,
 		CreditsIncluded: d.IncludeCredits,
+		SuggestedCW:     d.SuggestedCW,
+		Language:        sub.Language,
+		Languages:       discord.LanguageOptions(f.cfg.Languages),
 		Notice:          strings.TrimSpace(d.Notice + "\n" + f.termsLine(rec.State)),
 	}
 	for _, img := range sub.Images {
@@ -431,6 +446,15 @@ func (f *Flow) PanelButton(ctx context.Context, p discord.Press) discord.Reply {
 		rec.Draft.Notice = "Cancelled: nothing was published."
 	case discord.ActionCreditsToggle:
 		rec.Draft.IncludeCredits = !rec.Draft.IncludeCredits
+	case discord.ActionLanguage:
+		tag, ok := "", len(p.Values) == 1
+		if ok {
+			tag, ok = f.languageChoice(p.Values[0])
+		}
+		if !ok {
+			return discord.Reply{Ephemeral: "That language is not offered on this server."}
+		}
+		rec.Draft.Submission.Language = tag
 	case discord.ActionAIToggle:
 		if f.ai == nil {
 			return discord.Reply{Ephemeral: "AI descriptions are not available on this server."}
@@ -474,9 +498,9 @@ func (f *Flow) refreshFrom(ctx context.Context, rec *SubmissionRecord, st discor
 		rec.Draft.Notice = "Your post has no image any more; the previous images are kept. " + strings.Join(notes, " ")
 		return
 	}
-	keepCW := rec.Draft.Submission.ContentWarning
-	rec.Draft.Submission = submissionFromStarter(st, images)
-	rec.Draft.Submission.ContentWarning = keepCW
+	keep := rec.Draft.Submission
+	rec.Draft.Submission, rec.Draft.SuggestedCW = submissionFromStarter(st, images)
+	rec.Draft.Submission.ContentWarning, rec.Draft.Submission.Language = keep.ContentWarning, keep.Language
 	rec.Draft.Title = st.Title
 	rec.Draft.AskedMissingAlt = false
 	rec.Draft.Notice = strings.TrimSpace("Updated from your message. " + strings.Join(notes, " "))
@@ -551,7 +575,10 @@ func (f *Flow) DescriptionsForm(ctx context.Context, p discord.Press) (discord.F
 	if rec.State != SubmissionPending {
 		return discord.Form{}, "This submission is " + string(rec.State) + "."
 	}
-	form := discord.Form{Title: "Describe your images"}
+	form := discord.Form{Title: "Descriptions and content warning", ContentWarning: rec.Draft.Submission.ContentWarning}
+	if form.ContentWarning == "" {
+		form.ContentWarning = rec.Draft.SuggestedCW
+	}
 	for i, img := range rec.Draft.Submission.Images {
 		if i == discord.MaxFormFields {
 			break
@@ -567,7 +594,8 @@ func (f *Flow) DescriptionsForm(ctx context.Context, p discord.Press) (discord.F
 }
 
 // DescriptionsSubmitted stores the artist's descriptions; their words always win.
-func (f *Flow) DescriptionsSubmitted(ctx context.Context, p discord.Press, values []string) discord.Reply {
+func (f *Flow) DescriptionsSubmitted(ctx context.Context, p discord.Press, form discord.FormValues) discord.Reply {
+	values := form.Alts
 	rec, unlock, refusal := f.forArtist(ctx, p)
 	defer unlock()
 	if refusal != "" {
@@ -591,7 +619,11 @@ func (f *Flow) DescriptionsSubmitted(ctx context.Context, p discord.Press, value
 			img.Alt, img.AltSource = v, AltArtist
 		}
 	}
+	rec.Draft.Submission.ContentWarning = cleanCW(form.ContentWarning)
 	rec.Draft.Notice = "Descriptions saved."
+	if rec.Draft.Submission.ContentWarning != "" {
+		rec.Draft.Notice = "Descriptions and content warning saved."
+	}
 	if err := f.save(ctx, &rec); err != nil {
 		return discord.Reply{Ephemeral: "Something went wrong saving your descriptions; please try again."}
 	}

@@ -43,6 +43,11 @@ type Config struct {
 	// TermsURL and PrivacyURL are linked from the panel's notices.
 	TermsURL   string `toml:"terms_url"`
 	PrivacyURL string `toml:"privacy_url"`
+	// Languages are the BCP 47 tags an artist may choose for a post (default
+	// ["en"], at most MaxLanguages); DefaultLanguage is preselected (default the
+	// first of Languages).
+	Languages       []string `toml:"languages"`
+	DefaultLanguage string   `toml:"default_language"`
 
 	// AllowPrivateAddresses lets attachment downloads (and gateway hosts other
 	// than the API host) reach loopback and private addresses. It mirrors
@@ -79,6 +84,12 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.MaxImages == 0 {
 		c.MaxImages = DefaultMaxImages
+	}
+	if len(c.Languages) == 0 {
+		c.Languages = []string{"en"}
+	}
+	if c.DefaultLanguage == "" {
+		c.DefaultLanguage = c.Languages[0]
 	}
 	if c.CreditsFormat == "" {
 		c.CreditsFormat = DefaultCreditsFormat
@@ -169,6 +180,7 @@ func (c Config) Validate() error {
 	if c.CreditsFormat != "" && !strings.Contains(c.CreditsFormat, "{artist}") {
 		bad("credits_format", "must contain {artist}")
 	}
+	validateLanguages(c.Languages, c.DefaultLanguage, bad)
 	for key, v := range map[string]string{"terms_url": c.TermsURL, "privacy_url": c.PrivacyURL} {
 		if v == "" {
 			continue

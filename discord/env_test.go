@@ -25,6 +25,7 @@ type recorder struct {
 	presses   []Press
 	forms     []Press
 	submitted [][]string
+	cws       []string // content warnings submitted with the form
 	deletes   []deleteCall
 	panels    map[string]string // thread ID → panel message ID
 
@@ -128,10 +129,12 @@ func (r *recorder) DescriptionsForm(_ context.Context, p Press) (Form, string) {
 	}}, ""
 }
 
-func (r *recorder) DescriptionsSubmitted(_ context.Context, p Press, values []string) Reply {
+func (r *recorder) DescriptionsSubmitted(_ context.Context, p Press, form FormValues) Reply {
+	values := form.Alts
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.submitted = append(r.submitted, values)
+	r.cws = append(r.cws, form.ContentWarning)
 	r.notify()
 	pn := samplePanel(p.SubmissionID)
 	for i := range pn.Images {

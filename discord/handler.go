@@ -24,9 +24,9 @@ type Handler interface {
 	// modal cannot be deferred): return the form, or a non-empty refusal text that
 	// is shown privately to the presser.
 	DescriptionsForm(ctx context.Context, p Press) (form Form, refusal string)
-	// DescriptionsSubmitted receives the submitted descriptions, one per image in
-	// the order of the form's fields.
-	DescriptionsSubmitted(ctx context.Context, p Press, values []string) Reply
+	// DescriptionsSubmitted receives the submitted form: the descriptions, one
+	// per image in the order of the form's fields, and the content warning.
+	DescriptionsSubmitted(ctx context.Context, p Press, values FormValues) Reply
 	// DeleteCommand handles /delete_fedi. ref is empty inside a thread (the thread's
 	// post is meant) or holds the post ID or URL the user gave. The Reply's
 	// Ephemeral text is shown privately to the user.
@@ -88,13 +88,15 @@ const (
 	ActionCreditsToggle    Action = "credits_toggle"
 	ActionEditDescriptions Action = "edit_descriptions"
 	ActionUpdate           Action = "update_fedi"
+	// ActionLanguage is the panel's language select; Press.Values holds the tag.
+	ActionLanguage Action = "language"
 )
 
 // Valid reports whether a is one of the panel's actions.
 func (a Action) Valid() bool {
 	switch a {
 	case ActionConfirm, ActionCancel, ActionAIToggle, ActionRefresh, ActionCreditsToggle,
-		ActionEditDescriptions, ActionUpdate:
+		ActionEditDescriptions, ActionUpdate, ActionLanguage:
 		return true
 	}
 	return false
@@ -107,6 +109,8 @@ type Press struct {
 	MessageID    string // the panel message
 	SubmissionID string
 	Action       Action
+	// Values are the options chosen in a select (ActionLanguage).
+	Values []string
 }
 
 // Invocation describes who ran a slash command, and where.
@@ -123,11 +127,24 @@ type Reply struct {
 	Ephemeral string
 }
 
-// Form is the descriptions modal: one field per image (at most MaxFormFields).
+// Form is the descriptions modal: one field per image (at most MaxFormFields),
+// and the post's content warning.
 type Form struct {
 	Title  string
 	Fields []FormField
+	// ContentWarning is prefilled in the content warning field.
+	ContentWarning string
 }
+
+// FormValues is what the artist submitted in the form.
+type FormValues struct {
+	Alts []string // one per image field, in order
+	// ContentWarning is the content warning field; empty for none.
+	ContentWarning string
+}
+
+// MaxContentWarning is the longest content warning the form accepts.
+const MaxContentWarning = 500
 
 // FormField is one text field of a Form.
 type FormField struct {

@@ -81,6 +81,12 @@ func (b *Bot) onComponent(ctx context.Context, i *discordgo.Interaction, respond
 	if i.Message != nil {
 		p.MessageID = i.Message.ID
 	}
+	if p.Action == ActionLanguage {
+		if len(data.Values) != 1 {
+			return // a select of ours always has exactly one value
+		}
+		p.Values = []string{data.Values[0]}
+	}
 	if p.Action == ActionEditDescriptions {
 		b.openDescriptions(ctx, i, respond, p)
 		return
@@ -251,6 +257,8 @@ const (
 	maxInputPlaceholder = 100
 	// maxAltText is the longest description artbridge federates.
 	maxAltText = 1500
+	// cwInput is the custom_id of the content warning field.
+	cwInput = "cw"
 )
 
 // renderModal builds the descriptions modal.
@@ -266,7 +274,7 @@ func renderModal(submissionID string, f Form) (*discordgo.InteractionResponse, e
 	if title == "" {
 		title = "Image descriptions"
 	}
-	rows := make([]discordgo.MessageComponent, 0, len(f.Fields))
+	rows := make([]discordgo.MessageComponent, 0, len(f.Fields)+1)
 	for n, fld := range f.Fields {
 		label := fld.Label
 		if label == "" {
@@ -284,6 +292,18 @@ func renderModal(submissionID string, f Form) (*discordgo.InteractionResponse, e
 			},
 		}})
 	}
+	// A modal holds five rows: at most four descriptions and the content warning.
+	rows = append(rows, discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+		discordgo.TextInput{
+			CustomID:    cwInput,
+			Label:       "Content warning (empty: none)",
+			Style:       discordgo.TextInputShort,
+			Value:       truncate(f.ContentWarning, MaxContentWarning),
+			Placeholder: "e.g. blood, flashing colours, eye contact: shown before your post",
+			Required:    false,
+			MaxLength:   MaxContentWarning,
+		},
+	}})
 	return &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseModal,
 		Data: &discordgo.InteractionResponseData{
@@ -294,8 +314,9 @@ func renderModal(submissionID string, f Form) (*discordgo.InteractionResponse, e
 	}, nil
 }
 
-// modalValues returns the text inputs' values in field order (alt_0, alt_1, …).
-func modalValues(rows []discordgo.MessageComponent) []string {
+// modalValues returns the text inputs' values: descriptions in field order
+// (alt_0, alt_1, …) and the content warning (cw).
+func modalValues(rows []discordgo.MessageComponent) (out FormValues) {
 	byIndex := map[int]string{}
 	most := -1
 	for _, c := range rows {
@@ -308,6 +329,10 @@ func modalValues(rows []discordgo.MessageComponent) []string {
 			if !ok {
 				continue
 			}
+			if in.CustomID == cwInput {
+				out.ContentWarning = truncate(in.Value, MaxContentWarning)
+				continue
+			}
 			n, err := strconv.Atoi(strings.TrimPrefix(in.CustomID, "alt_"))
 			if err != nil || n < 0 || n >= MaxFormFields || !strings.HasPrefix(in.CustomID, "alt_") {
 				continue
@@ -316,11 +341,11 @@ func modalValues(rows []discordgo.MessageComponent) []string {
 			most = max(most, n)
 		}
 	}
-	values := make([]string, most+1)
+	out.Alts = make([]string, most+1)
 	for n, v := range byIndex {
-		values[n] = v
+		out.Alts[n] = v
 	}
-	return values
+	return out
 }
 
 // interactionUser is the ID of the user who acted, in a guild or a DM.

@@ -116,8 +116,11 @@ func TestDescriptionsModal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cb.Type != 9 || cb.Title != "Describe your images" || len(cb.Components) != 2 {
+	if cb.Type != 9 || cb.Title != "Describe your images" || len(cb.Components) != 3 {
 		t.Fatalf("modal: %+v", cb)
+	}
+	if cw := cb.Components[2].Components[0]; cw.CustomID != "cw" || cw.MaxLength != MaxContentWarning || cw.Style != 1 {
+		t.Errorf("content warning field: %+v", cw)
 	}
 	in := cb.Components[0].Components[0]
 	if in.CustomID != "alt_0" || in.Value != "A red fox" || in.LabelText() != "fox.png" || in.MaxLength != 1500 {
@@ -126,7 +129,7 @@ func TestDescriptionsModal(t *testing.T) {
 	if l := open.Latency(); l >= 3*time.Second {
 		t.Errorf("modal latency %v", l)
 	}
-	sub, err := e.srv.SubmitModal(open, "42", map[string]string{"alt_0": "A red fox, sitting", "alt_1": "A night sky"})
+	sub, err := e.srv.SubmitModal(open, "42", map[string]string{"alt_0": "A red fox, sitting", "alt_1": "A night sky", "cw": "eye strain"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,8 +138,11 @@ func TestDescriptionsModal(t *testing.T) {
 	}
 	e.rec.waitFor(t, "DescriptionsSubmitted", 5*time.Second, func() bool { return len(e.rec.submitted) == 1 })
 	e.rec.mu.Lock()
-	got := e.rec.submitted[0]
+	got, cw := e.rec.submitted[0], e.rec.cws[0]
 	e.rec.mu.Unlock()
+	if cw != "eye strain" {
+		t.Errorf("content warning %q", cw)
+	}
 	if len(got) != 2 || got[0] != "A red fox, sitting" || got[1] != "A night sky" {
 		t.Errorf("values %q", got)
 	}

@@ -44,6 +44,13 @@ type Panel struct {
 	PostURL string
 	// CanUpdate shows "Update on the Fediverse" on a published panel.
 	CanUpdate bool
+	// SuggestedCW is a content warning offered (from ||spoiler|| text) while
+	// none is set; the form prefills it.
+	SuggestedCW string
+	// Language is the post's BCP 47 tag; Languages are the choices of the
+	// language select (shown while pending when there are two or more).
+	Language  string
+	Languages []LanguageOption
 }
 
 // PanelImage is one image of the preview.

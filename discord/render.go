@@ -73,6 +73,15 @@ func renderPanel(p Panel) (renderedPanel, error) {
 			Name: "Content warning", Value: truncate(p.ContentWarning, maxEmbedFieldValue),
 		})
 	}
+	if p.ContentWarning == "" && p.SuggestedCW != "" {
+		post.Fields = append(post.Fields, &discordgo.MessageEmbedField{
+			Name:  "Suggested content warning (not set)",
+			Value: truncate(p.SuggestedCW+" — from your ||spoiler|| text. Discord spoilers don't exist on the Fediverse: press **Edit descriptions** to set it, or leave it empty.", maxEmbedFieldValue),
+		})
+	}
+	if p.Language != "" {
+		post.Fields = append(post.Fields, &discordgo.MessageEmbedField{Name: "Language", Value: languageName(p.Language), Inline: true})
+	}
 	sens := "no"
 	if p.Sensitive {
 		sens = "yes: the images are hidden behind a sensitive-content warning"
@@ -211,6 +220,13 @@ func panelComponents(p Panel, state PanelState) ([]discordgo.MessageComponent, e
 		}
 		rows = append(rows, row)
 	}
+	if pending && len(p.Languages) > 1 {
+		row, err := languageSelect(p)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, row)
+	}
 	if state == StatePublished {
 		var row discordgo.ActionsRow
 		if p.CanUpdate {
@@ -286,4 +302,32 @@ func truncate(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n-1]) + "…"
+}
+
+// languageSelect is the row with the post's language, one option per
+// configured language (a modal cannot hold a select, so it lives in the panel).
+func languageSelect(p Panel) (discordgo.ActionsRow, error) {
+	id, err := encodeCustomID(string(ActionLanguage), p.SubmissionID)
+	if err != nil {
+		return discordgo.ActionsRow{}, err
+	}
+	one := 1
+	menu := discordgo.SelectMenu{
+		MenuType:    discordgo.StringSelectMenu,
+		CustomID:    id,
+		Placeholder: "Language of the post",
+		MinValues:   &one,
+		MaxValues:   1,
+	}
+	for i, o := range p.Languages {
+		if i == MaxLanguages {
+			break
+		}
+		menu.Options = append(menu.Options, discordgo.SelectMenuOption{
+			Label:   truncate("Language: "+o.Name, 100),
+			Value:   o.Tag,
+			Default: o.Tag == p.Language,
+		})
+	}
+	return discordgo.ActionsRow{Components: []discordgo.MessageComponent{menu}}, nil
 }

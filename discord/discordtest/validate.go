@@ -215,6 +215,9 @@ func validateMessageComponents(rows []Component, f *formErrors) {
 					f.required(cp+".custom_id", c.CustomID)
 				}
 				f.maxLen(cp+".custom_id", c.CustomID, 100)
+				if c.Type == 3 {
+					validateStringSelect(c, cp, f)
+				}
 			case 1:
 				f.add(cp+".type", "COMPONENT_INVALID_CHILD", "Action rows cannot contain action rows")
 			case 4:
@@ -394,4 +397,33 @@ func isSnowflake(s string) bool {
 	}
 	_, err := strconv.ParseUint(s, 10, 64)
 	return err == nil
+}
+
+// validateStringSelect checks a string select: 1 to 25 options with labels and
+// values of at most 100 characters, and 0 ≤ min_values ≤ max_values ≤ 25.
+func validateStringSelect(c Component, p string, f *formErrors) {
+	opts := c.SelectOptions()
+	if len(opts) == 0 {
+		f.add(p+".options", "BASE_TYPE_MIN_LENGTH", "Must be 1 or more in length.")
+	}
+	if len(opts) > 25 {
+		f.add(p+".options", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+	}
+	for i, o := range opts {
+		op := p + ".options." + strconv.Itoa(i)
+		f.required(op+".label", o.Label)
+		f.maxLen(op+".label", o.Label, 100)
+		f.required(op+".value", o.Value)
+		f.maxLen(op+".value", o.Value, 100)
+	}
+	lo, hi := 1, 1
+	if c.MinValues != nil {
+		lo = *c.MinValues
+	}
+	if c.MaxValues != nil {
+		hi = *c.MaxValues
+	}
+	if lo < 0 || hi > 25 || lo > hi {
+		f.add(p+".max_values", "BASE_TYPE_BAD_VALUE", "min_values and max_values must satisfy 0 ≤ min ≤ max ≤ 25")
+	}
 }
