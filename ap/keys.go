@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/artbridge/artbridge/rsasig"
 )
 
 // keyRefetchInterval is the shortest time between two fetches of one key.
@@ -20,6 +22,7 @@ const keyRefetchInterval = time.Hour
 
 type cachedKey struct {
 	pub       *rsa.PublicKey
+	verifier  *rsasig.Verifier // pub, loaded into the signature backend once
 	owner     string
 	fetchedAt time.Time
 }
@@ -106,7 +109,7 @@ func parseCachedKey(rk RemoteKey) (cachedKey, error) {
 	if err != nil {
 		return cachedKey{}, err
 	}
-	return cachedKey{pub: pub, owner: rk.Owner, fetchedAt: rk.FetchedAt}, nil
+	return newCachedKey(pub, rk.Owner, rk.FetchedAt)
 }
 
 // parsePublicKeyPEM reads an RSA public key in PKIX or PKCS#1 PEM.
@@ -187,7 +190,7 @@ func (k *keyFetcher) fetch(ctx context.Context, keyID string) (cachedKey, error)
 	if err := k.s.store.PutRemoteKey(ctx, RemoteKey{KeyID: keyID, Owner: owner, PEM: pemText, FetchedAt: now}); err != nil {
 		return cachedKey{}, err
 	}
-	return cachedKey{pub: pub, owner: owner, fetchedAt: now}, nil
+	return newCachedKey(pub, owner, now)
 }
 
 // findPublicKey finds keyID in a fetched document: an actor with a publicKey

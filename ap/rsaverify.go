@@ -1,22 +1,20 @@
 package ap
 
 import (
-	"crypto"
 	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/sha512"
+	"fmt"
+	"time"
+
+	"github.com/artbridge/artbridge/rsasig"
 )
 
-// verifyPKCS1v15SHA256 checks an RSASSA-PKCS1-v1_5 signature over the SHA-256
-// of signingString. It is the one place the RSA primitive of verification
-// lives, so another implementation can replace it.
-func verifyPKCS1v15SHA256(pub *rsa.PublicKey, signingString, sig []byte) error {
-	sum := sha256.Sum256(signingString)
-	return rsa.VerifyPKCS1v15(pub, crypto.SHA256, sum[:], sig)
-}
-
-// verifyPKCS1v15SHA512 is the SHA-512 variant, tried for hs2019.
-func verifyPKCS1v15SHA512(pub *rsa.PublicKey, signingString, sig []byte) error {
-	sum := sha512.Sum512(signingString)
-	return rsa.VerifyPKCS1v15(pub, crypto.SHA512, sum[:], sig)
+// newCachedKey loads pub into the signature backend (rsasig: OpenSSL's
+// libcrypto, or Go's crypto/rsa with the purego build tag) once, so every
+// verification with a cached key skips the conversion.
+func newCachedKey(pub *rsa.PublicKey, owner string, fetchedAt time.Time) (cachedKey, error) {
+	v, err := rsasig.NewVerifier(pub)
+	if err != nil {
+		return cachedKey{}, sigErrDetail("key is not usable", fmt.Errorf("load key: %w", err))
+	}
+	return cachedKey{pub: pub, verifier: v, owner: owner, fetchedAt: fetchedAt}, nil
 }

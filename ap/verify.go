@@ -3,7 +3,6 @@ package ap
 import (
 	"bytes"
 	"context"
-	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -12,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/artbridge/artbridge/rsasig"
 )
 
 // SignatureParams is a parsed draft-cavage Signature header. It is parsed once
@@ -329,14 +330,14 @@ func signingString(req *http.Request, p SignatureParams) ([]byte, error) {
 
 // verifyRSA checks the request's signature with pub (rsa-sha256; hs2019 with an
 // RSA key means RSA-SHA256 in practice, with RSA-SHA512 tried as well).
-func verifyRSA(req *http.Request, p SignatureParams, pub *rsa.PublicKey) error {
+func verifyRSA(req *http.Request, p SignatureParams, key cachedKey) error {
 	str, err := signingString(req, p)
 	if err != nil {
 		return err
 	}
-	err = verifyPKCS1v15SHA256(pub, str, p.Signature)
+	err = key.verifier.Verify(str, p.Signature)
 	if err != nil && p.Algorithm == "hs2019" {
-		err = verifyPKCS1v15SHA512(pub, str, p.Signature)
+		err = key.verifier.VerifyHash(rsasig.SHA512, str, p.Signature)
 	}
 	if err != nil {
 		return sigErrDetail("does not verify", err)
@@ -361,7 +362,7 @@ func (s *Service) verifyRequest(ctx context.Context, req *http.Request, body []b
 	if err != nil {
 		return verifiedRequest{}, err
 	}
-	if verr := verifyRSA(req, p, key.pub); verr != nil {
+	if verr := verifyRSA(req, p, key); verr != nil {
 		if fresh {
 			return verifiedRequest{}, verr
 		}
@@ -370,7 +371,7 @@ func (s *Service) verifyRequest(ctx context.Context, req *http.Request, body []b
 		if ferr != nil || !isFresh {
 			return verifiedRequest{}, verr
 		}
-		if err := verifyRSA(req, p, refetched.pub); err != nil {
+		if err := verifyRSA(req, p, refetched); err != nil {
 			return verifiedRequest{}, err
 		}
 		key = refetched
