@@ -34,6 +34,7 @@ type fleetSink struct {
 	total    int
 	dups     int
 	rejected int
+	reasons  []string // why each rejected request was refused
 	changed  chan struct{}
 }
 
@@ -42,6 +43,9 @@ func (f *fleetSink) note(rec Request, d *Delivery) {
 	defer f.mu.Unlock()
 	if rec.Rejected() {
 		f.rejected++
+		if len(f.reasons) < 20 {
+			f.reasons = append(f.reasons, string(rec.Reason)+": "+rec.Err)
+		}
 	}
 	if d != nil {
 		f.total++
@@ -151,6 +155,13 @@ func (f *Fleet) Rejected() int {
 	f.sink.mu.Lock()
 	defer f.sink.mu.Unlock()
 	return f.sink.rejected
+}
+
+// RejectedReasons says why the first rejected requests were refused.
+func (f *Fleet) RejectedReasons() []string {
+	f.sink.mu.Lock()
+	defer f.sink.mu.Unlock()
+	return append([]string(nil), f.sink.reasons...)
 }
 
 // DeliveriesPerInbox returns verified deliveries per inbox URL.

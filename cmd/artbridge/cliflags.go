@@ -13,8 +13,8 @@ import (
 func parseInterspersed(fs *flag.FlagSet, args []string) error {
 	var positional []string
 	for {
-		if err := fs.Parse(args); err != nil {
-			return usageError{err}
+		if err := parseFlags(fs, args); err != nil {
+			return err // a usage error, or --help shown
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {

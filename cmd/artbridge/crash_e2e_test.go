@@ -154,7 +154,7 @@ func TestKill9DuringFanOutLosesNothing(t *testing.T) {
 		}
 	}
 	if fleet.Rejected() != 0 {
-		t.Fatalf("%d deliveries refused by the fleet", fleet.Rejected())
+		t.Fatalf("%d deliveries refused by the fleet: %q", fleet.Rejected(), fleet.RejectedReasons())
 	}
 }
 
