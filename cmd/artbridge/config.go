@@ -28,6 +28,7 @@ type Config struct {
 	AltText    AltTextConfig    `toml:"alttext"`
 	Moderation ModerationConfig `toml:"moderation"`
 	Relay      RelayConfig      `toml:"relay"`
+	Delivery   DeliverySettings `toml:"delivery"`
 }
 
 // ActorConfig describes the Fediverse actor.
@@ -177,5 +178,5 @@ func (c Config) validate() error {
 	default:
 		return fmt.Errorf("config: log_level %q must be debug, info, warn or error", c.LogLevel)
 	}
-	return nil
+	return c.validateDelivery()
 }

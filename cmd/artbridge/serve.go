@@ -73,10 +73,7 @@ func openInstance(ctx context.Context, configPath string, env Env) (*instance, e
 		Software:       "artbridge",
 		Version:        version,
 		BlockedDomains: cfg.Federation.BlockedDomains,
-		Delivery: ap.DeliveryConfig{
-			Concurrency: cfg.Federation.DeliveryConcurrency,
-			PerHost:     cfg.Federation.DeliveryPerHost,
-		},
+		Delivery:       cfg.apDelivery(),
 	}, db, nil, client, log, time.Now)
 	if err != nil {
 		db.Close()
