@@ -22,6 +22,7 @@ type DeliverySettings struct {
 	PollInterval    string `toml:"poll_interval"`    // queue check for work queued by other processes
 	LogInterval     string `toml:"log_interval"`     // failures to one host logged at most once per interval
 	SummaryInterval string `toml:"summary_interval"` // one summary line per interval while work is queued
+	IdleConnections int    `toml:"idle_connections"` // keep-alive connections kept over all hosts
 }
 
 // Bounds of the [delivery] keys: wide enough for any deployment, narrow
@@ -72,6 +73,7 @@ func (c Config) validateDelivery() error {
 		{"delivery.concurrency", d.Concurrency, maxDeliveryConcurrency},
 		{"delivery.per_host", d.PerHost, maxDeliveryConcurrency},
 		{"delivery.breaker_failures", d.BreakerFailures, 1000},
+		{"delivery.idle_connections", d.IdleConnections, 65536},
 		{"federation.delivery_concurrency", c.Federation.DeliveryConcurrency, maxDeliveryConcurrency},
 		{"federation.delivery_per_host", c.Federation.DeliveryPerHost, maxDeliveryConcurrency},
 	}

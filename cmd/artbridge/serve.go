@@ -63,6 +63,7 @@ func openInstance(ctx context.Context, configPath string, env Env) (*instance, e
 		}
 		return nil
 	}
+	tuneOutgoing(client, cfg, cfg.apDelivery())
 	svc, err := ap.New(ap.Config{
 		BaseURL:        cfg.BaseURL,
 		Username:       cfg.Actor.Username,
