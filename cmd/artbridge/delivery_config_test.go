@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,6 +59,7 @@ func TestDeliverySettingsRefused(t *testing.T) {
 		{"concurrency = 4\nper_host = 8", "delivery.per_host (8) is more than delivery.concurrency (4)"},
 		{"breaker_pause = \"soon\"", "delivery.breaker_pause"},
 		{"retries = 3", "unknown key delivery.retries"},
+		{"idle_connections = -5", "delivery.idle_connections = -5"},
 	} {
 		path := filepath.Join(dir, "artbridge.toml")
 		cfg := "listen = \"127.0.0.1:0\"\ndata_dir = " + `"` + filepath.Join(dir, "data") + `"` + "\n[delivery]\n" + c.toml + "\n"
@@ -68,5 +70,21 @@ func TestDeliverySettingsRefused(t *testing.T) {
 		if res.Code == 0 || !strings.Contains(res.Stderr, c.want) {
 			t.Errorf("%q: exit %d, stderr %q; want a failure saying %q", c.toml, res.Code, res.Stderr, c.want)
 		}
+	}
+}
+
+func TestOutgoingPoolKeepsEveryFollowerHost(t *testing.T) {
+	cfg := defaultConfig()
+	cfg.Delivery.PerHost = 3
+	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 4}}
+	tuneOutgoing(client, cfg, cfg.apDelivery())
+	tr := client.Transport.(*http.Transport)
+	if tr.MaxIdleConns != defaultIdleConnections || tr.MaxIdleConnsPerHost != 3 || tr.TLSClientConfig.ClientSessionCache == nil {
+		t.Fatalf("idle %d, per host %d, session cache %v", tr.MaxIdleConns, tr.MaxIdleConnsPerHost, tr.TLSClientConfig.ClientSessionCache)
+	}
+	cfg.Delivery.IdleConnections = 2
+	tuneOutgoing(client, cfg, cfg.apDelivery())
+	if tr.MaxIdleConns != 2 || tr.MaxIdleConnsPerHost != 2 {
+		t.Fatalf("idle %d, per host %d", tr.MaxIdleConns, tr.MaxIdleConnsPerHost)
 	}
 }
