@@ -26,6 +26,12 @@ type DeliveryConfig struct {
 	// BreakerCooldown (doubling up to MaxBackoff), then probed with one request.
 	BreakerFailures int           // default 5
 	BreakerCooldown time.Duration // default 1 min
+	// LogInterval: failures to one host are logged at most once per interval
+	// (with the reason, the next retry and how many were not logged); default 5 min.
+	LogInterval time.Duration
+	// SummaryInterval: while deliveries are queued or in flight, one summary
+	// line per interval (default 5 min).
+	SummaryInterval time.Duration
 }
 
 func (c DeliveryConfig) withDefaults() DeliveryConfig {
@@ -49,6 +55,8 @@ func (c DeliveryConfig) withDefaults() DeliveryConfig {
 	def(&c.MaxAge, 72*time.Hour)
 	def(&c.PollInterval, time.Second)
 	def(&c.BreakerCooldown, time.Minute)
+	def(&c.LogInterval, 5*time.Minute)
+	def(&c.SummaryInterval, 5*time.Minute)
 	return c
 }
 
@@ -66,10 +74,14 @@ type deliveryWorker struct {
 	done   chan struct{}
 	wg     sync.WaitGroup // in-flight attempts
 
+	// jitter returns a uniform value in [0, n); rand.Int64N outside tests.
+	jitter func(n int64) int64
+
 	mu       sync.Mutex
 	inflight map[int64]bool
 	perHost  map[string]int
 	breakers map[string]*breaker
+	logs     deliveryLogState
 }
 
 type breaker struct {
@@ -87,6 +99,8 @@ func newDeliveryWorker(s *Service, cfg DeliveryConfig) *deliveryWorker {
 		inflight: map[int64]bool{},
 		perHost:  map[string]int{},
 		breakers: map[string]*breaker{},
+		jitter:   rand.Int64N,
+		logs:     newDeliveryLogState(),
 	}
 }
 
@@ -125,6 +139,7 @@ func (w *deliveryWorker) stop(ctx context.Context) error {
 
 func (w *deliveryWorker) loop(ctx context.Context) {
 	for ctx.Err() == nil {
+		w.maybeSummarize(ctx)
 		dispatched, err := w.fill(ctx)
 		if err != nil && ctx.Err() == nil {
 			w.s.log.ErrorContext(ctx, "delivery queue", "err", err)
@@ -226,6 +241,7 @@ func (w *deliveryWorker) run(ctx context.Context, d Delivery) {
 	if err := w.s.store.FinishDelivery(wctx, o); err != nil {
 		w.s.log.ErrorContext(ctx, "record delivery outcome", "id", d.ID, "err", err)
 	}
+	w.noteOutcome(ctx, d, o)
 	if o.State == DeliveryFailed && o.Status == http.StatusGone {
 		if n, err := w.s.store.RemoveFollowersByInbox(wctx, d.Inbox); err == nil && n > 0 {
 			w.s.log.InfoContext(ctx, "removed followers whose inbox is gone", "inbox", d.Inbox, "count", n)
@@ -300,7 +316,7 @@ func (w *deliveryWorker) retry(o *DeliveryOutcome, d Delivery, now time.Time, af
 		if delay > w.cfg.MaxBackoff || delay <= 0 {
 			delay = w.cfg.MaxBackoff
 		}
-		jitter := time.Duration(rand.Int64N(int64(delay)/5+1)) * 2
+		jitter := time.Duration(w.jitter(int64(delay)/5+1)) * 2
 		delay = delay - delay/5 + jitter
 	}
 	next := now.Add(delay).Truncate(time.Millisecond).Add(time.Millisecond) // the queue stores milliseconds: round up
@@ -350,8 +366,12 @@ func (w *deliveryWorker) breakerOpen(host string, now time.Time) (time.Time, boo
 
 func (w *deliveryWorker) recordSuccess(host string) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	b := w.breakers[host]
 	delete(w.breakers, host)
+	w.mu.Unlock()
+	if b != nil && b.failures >= w.cfg.BreakerFailures {
+		w.s.log.Info("delivery: host reachable again, resuming", "host", host, "failures", b.failures)
+	}
 }
 
 func (w *deliveryWorker) recordFailure(host string, now time.Time) {
@@ -369,5 +389,7 @@ func (w *deliveryWorker) recordFailure(host string, now time.Time) {
 		}
 		b.probing = false
 		b.openUntil = now.Add(b.cooldown)
+		w.s.log.Warn("delivery: host paused after consecutive failures", "host", host,
+			"failures", b.failures, "probe_at", b.openUntil.UTC().Format(time.RFC3339))
 	}
 }

@@ -5,7 +5,9 @@
 //
 //   - OpenSSL 3's libcrypto through a small cgo binding of the EVP API
 //     (EVP_DigestSign / EVP_DigestVerify), the default where cgo is on;
-//   - Go's crypto/rsa, with the build tag purego or where cgo is off.
+//   - Go's crypto/rsa, with the build tag nolibcrypto or purego, or where cgo
+//     is off. Prefer nolibcrypto: purego is also the standard library's tag
+//     for "no assembly", which halves crypto/rsa's speed.
 //
 // PKCS#1 v1.5 is deterministic: both backends give the same bytes for the same
 // key and message. Keys are converted once, in NewSigner and NewVerifier; a

@@ -1,4 +1,4 @@
-//go:build cgo && !purego
+//go:build cgo && !purego && !nolibcrypto
 
 package rsasig
 
@@ -15,7 +15,7 @@ package rsasig
 #include <openssl/core_names.h>
 
 #if OPENSSL_VERSION_MAJOR < 3
-#error "rsasig needs OpenSSL 3 (libssl-dev); build with -tags purego to use Go's crypto/rsa"
+#error "rsasig needs OpenSSL 3 (libssl-dev); build with -tags nolibcrypto to use Go crypto/rsa"
 #endif
 
 // ab_err copies the first queued OpenSSL error into buf and clears this

@@ -1,4 +1,4 @@
-//go:build purego || !cgo
+//go:build purego || nolibcrypto || !cgo
 
 package rsasig
 

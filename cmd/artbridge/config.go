@@ -32,6 +32,7 @@ type Config struct {
 	Relay      RelayConfig      `toml:"relay"`
 	Instance   InstanceConfig   `toml:"instance"`
 	Metrics    MetricsConfig    `toml:"metrics"`
+	Delivery   DeliverySettings `toml:"delivery"`
 
 	// given holds the keys the file set ("base_url", "discord.token", and
 	// "discord" for a section), for checks that depend on what was written.
@@ -307,6 +308,7 @@ func (c *Config) validate() error {
 	if c.Relay.Listen != "" {
 		add(checkListen("relay.listen", c.Relay.Listen, "127.0.0.1:8090"))
 	}
+	add(c.validateDelivery())
 	return errors.Join(errs...)
 }
 

@@ -76,6 +76,7 @@ func openConfigured(ctx context.Context, cfg Config, env Env) (*instance, error)
 		}
 		return nil
 	}
+	tuneOutgoing(client, cfg, cfg.apDelivery())
 	svc, err := ap.New(ap.Config{
 		BaseURL:        cfg.BaseURL,
 		Username:       cfg.Actor.Username,
@@ -86,10 +87,7 @@ func openConfigured(ctx context.Context, cfg Config, env Env) (*instance, error)
 		Software:       "artbridge",
 		Version:        version,
 		BlockedDomains: cfg.Federation.BlockedDomains,
-		Delivery: ap.DeliveryConfig{
-			Concurrency: cfg.Federation.DeliveryConcurrency,
-			PerHost:     cfg.Federation.DeliveryPerHost,
-		},
+		Delivery:       cfg.apDelivery(),
 		InboundLimit: ap.RateLimit{PerMinute: cfg.Federation.InboundPerMinute, Burst: cfg.Federation.InboundBurst},
 		FollowLimit:  ap.RateLimit{PerMinute: cfg.Federation.FollowsPerMinute, Burst: cfg.Federation.FollowsBurst},
 		Instance: ap.InstanceInfo{
