@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/artbridge/artbridge/ap/aptest"
+)
+
+// trustTables are the tables a refused activity must leave as they were.
+var trustTables = []string{"inbound", "followers", "remote_actors", "remote_keys", "interactions", "inbound_moderation"}
+
+func tableCounts(t *testing.T, s *server) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, tbl := range trustTables {
+		out[tbl] = countRows(t, s.DataDir, tbl)
+	}
+	return out
+}
+
+// forgedActivity builds an activity of typ by actor, its id on idBase.
+func forgedActivity(idBase, actor, typ string, object any) map[string]any {
+	return map[string]any{
+		"@context": "https://www.w3.org/ns/activitystreams",
+		"id":       idBase + "/activities/forged-" + fmt.Sprint(time.Now().UnixNano()),
+		"type":     typ,
+		"actor":    actor,
+		"object":   object,
+	}
+}
+
+// postForged posts act signed by signer with opts and returns status and body.
+func postForged(t *testing.T, ctx context.Context, signer *aptest.Actor, inbox string, act map[string]any, opts ...aptest.SignOption) (int, string) {
+	t.Helper()
+	resp, err := signer.Post(ctx, inbox, act, opts...)
+	if err != nil {
+		t.Fatalf("post: %v", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	return resp.StatusCode, strings.TrimSpace(string(b))
+}
+
+// TestForgedActivitiesAreRefusedAndNothingIsWritten plays a hostile server:
+// each forgery gets its status and leaves every table as it was.
+func TestForgedActivitiesAreRefusedAndNothingIsWritten(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, serverOptions{extraTOML: `blocked_domains = ["EVIL.Example.", "bücher.example"]` + "\n"})
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	noteIRI := publishOne(t, s, "A harbour at dusk")
+	ourActor := s.BaseURL + "/users/art"
+	inbox := s.BaseURL + "/inbox"
+
+	pool := aptest.NewKeyPool()
+	if err := pool.Warm(3); err != nil {
+		t.Fatal(err)
+	}
+	victim := aptest.NewServer(t, aptest.WithKeyPool(pool), aptest.WithStyle(aptest.Mastodon))
+	bob := victim.AddActor("bob")
+	evil := aptest.NewServer(t, aptest.WithKeyPool(pool), aptest.WithStyle(aptest.Mastodon))
+	mallory, alice := evil.AddActor("mallory"), evil.AddActor("alice")
+
+	// Key documents a hostile server serves.
+	keyForBob := evil.URL() + "/keys/bob"
+	evil.Serve("/keys/bob", map[string]any{"id": keyForBob, "owner": bob.IRI(), "publicKeyPem": mallory.PublicKeyPEM()})
+	bobStub := evil.URL() + "/stub/bob"
+	evil.Serve("/stub/bob", map[string]any{
+		"id": bob.IRI(), "type": "Person", "inbox": evil.URL() + "/inbox",
+		"publicKey": map[string]any{"id": bobStub, "owner": bob.IRI(), "publicKeyPem": mallory.PublicKeyPEM()},
+	})
+	keyForUs := evil.URL() + "/keys/art"
+	evil.Serve("/keys/art", map[string]any{"id": keyForUs, "owner": ourActor, "publicKeyPem": mallory.PublicKeyPEM()})
+	keyForAlice := evil.URL() + "/keys/alice"
+	evil.Serve("/keys/alice", map[string]any{"id": keyForAlice, "owner": alice.IRI(), "publicKeyPem": mallory.PublicKeyPEM()})
+
+	like := func(base, actor string) map[string]any { return forgedActivity(base, actor, "Like", noteIRI) }
+	createNote := func(noteID, author string) map[string]any {
+		return forgedActivity(evil.URL(), mallory.IRI(), "Create", map[string]any{
+			"id": noteID, "type": "Note", "attributedTo": author, "inReplyTo": noteIRI,
+			"content": "<p>forged</p>", "to": []any{"https://www.w3.org/ns/activitystreams#Public"},
+		})
+	}
+	yearAgo := -365 * 24 * time.Hour
+	createdHeaders := aptest.WithSignedHeaders("(request-target)", "host", "(created)", "digest")
+	cases := []struct {
+		name   string
+		signer *aptest.Actor
+		act    map[string]any
+		opts   []aptest.SignOption
+		status int
+		body   string
+	}{
+		{"key on host A claiming an actor on host B", mallory, like(victim.URL(), bob.IRI()),
+			[]aptest.SignOption{aptest.WithKeyID(keyForBob, mallory.Key())}, 401, "key not owned by actor"},
+		{"key document whose id is B's actor with A's inbox", mallory, like(victim.URL(), bob.IRI()),
+			[]aptest.SignOption{aptest.WithKeyID(bobStub, mallory.Key())}, 401, "key not owned by actor"},
+		{"our own actor claimed", mallory, like(s.BaseURL, ourActor),
+			[]aptest.SignOption{aptest.WithKeyID(keyForUs, mallory.Key())}, 401, "actor is local"},
+		{"a key its owner's actor document does not list", mallory, like(evil.URL(), alice.IRI()),
+			[]aptest.SignOption{aptest.WithKeyID(keyForAlice, mallory.Key())}, 401, "key not owned by actor"},
+		{"HEADERS= with a signature over date only", bob, like(victim.URL(), bob.IRI()),
+			[]aptest.SignOption{aptest.WithUpperCaseParams(), aptest.WithSignedHeaders("date")}, 401, "(request-target) not signed"},
+		{"headers= date only", bob, like(victim.URL(), bob.IRI()),
+			[]aptest.SignOption{aptest.WithSignedHeaders("date")}, 401, "(request-target) not signed"},
+		{"(created) a year old with a fresh unsigned Date", bob, like(victim.URL(), bob.IRI()),
+			[]aptest.SignOption{createdHeaders, aptest.WithCreatedOffset(yearAgo)}, 401, "created too old"},
+		{"(created) a year old without a Date", bob, like(victim.URL(), bob.IRI()),
+			[]aptest.SignOption{createdHeaders, aptest.WithCreatedOffset(yearAgo), aptest.WithoutDateHeader()}, 401, "created too old"},
+		{"signed host of another server", bob, like(victim.URL(), bob.IRI()),
+			[]aptest.SignOption{aptest.WithSignedHost("other.example")}, 401, "signed for another host"},
+		{"duplicate keyId", bob, like(victim.URL(), bob.IRI()),
+			[]aptest.SignOption{aptest.WithDuplicateKeyID(mallory.KeyID())}, 401, "duplicate parameter"},
+		{"created object id on another host", mallory, createNote(victim.URL()+"/notes/1", mallory.IRI()), nil, 403, "object is not on the actor's host"},
+		{"created object attributed to another actor", mallory, createNote(evil.URL()+"/notes/2", alice.IRI()), nil, 403, "object is not the actor's"},
+		{"update of an object on another host", mallory, forgedActivity(evil.URL(), mallory.IRI(), "Update",
+			map[string]any{"id": bob.IRI(), "type": "Person", "inbox": evil.URL() + "/inbox"}), nil, 403, "object is not on the actor's host"},
+		{"delete of our Note", bob, forgedActivity(victim.URL(), bob.IRI(), "Delete", noteIRI), nil, 403, "object is not on the actor's host"},
+		{"delete of another actor's object", mallory, forgedActivity(evil.URL(), mallory.IRI(), "Delete",
+			map[string]any{"id": evil.URL() + "/notes/3", "type": "Tombstone", "attributedTo": alice.IRI()}), nil, 403, "object is not the actor's"},
+		{"undo of an activity on another host", mallory, forgedActivity(evil.URL(), mallory.IRI(), "Undo", victim.URL()+"/activities/1"),
+			nil, 403, "object is not on the actor's host"},
+		{"undo of another actor's activity", mallory, forgedActivity(evil.URL(), mallory.IRI(), "Undo",
+			map[string]any{"id": evil.URL() + "/activities/9", "type": "Like", "actor": alice.IRI(), "object": noteIRI}), nil, 403, "undo of another actor's activity"},
+		{"like of a Note of ours that does not exist", bob, forgedActivity(victim.URL(), bob.IRI(), "Like", s.BaseURL+"/notes/nonexistent"), nil, 202, ""},
+		{"blocked domain written with a trailing dot and capitals", mallory, like("http://evil.example", "http://evil.example/users/x"), nil, 403, "domain blocked"},
+		{"blocked domain's subdomain with a port", mallory, like("http://sub.EVIL.example:8443", "http://sub.EVIL.example:8443/users/x"), nil, 403, "domain blocked"},
+		{"blocked IDN domain in punycode", mallory, like("http://xn--bcher-kva.example", "http://xn--bcher-kva.example/users/x"), nil, 403, "domain blocked"},
+	}
+	before := tableCounts(t, s)
+	for _, c := range cases {
+		status, body := postForged(t, ctx, c.signer, inbox, c.act, c.opts...)
+		if status != c.status || !strings.Contains(body, c.body) {
+			t.Errorf("%s: %d %q, want %d %q", c.name, status, body, c.status, c.body)
+		}
+		if strings.Contains(body, "127.0.0.1") || len(body) > 80 {
+			t.Errorf("%s: the answer tells too much: %q", c.name, body)
+		}
+	}
+
+	// Controls: the same sender, signing properly, is heard, with Date or (created) alone.
+	if status, body := postForged(t, ctx, bob, inbox, like(victim.URL(), bob.IRI())); status != 202 {
+		t.Fatalf("a proper Like: %d %q", status, body)
+	}
+	if status, body := postForged(t, ctx, bob, inbox, forgedActivity(victim.URL(), bob.IRI(), "Announce", noteIRI),
+		createdHeaders, aptest.WithoutDateHeader()); status != 202 {
+		t.Fatalf("an Announce signed with (created): %d %q", status, body)
+	}
+	waitUntil(t, "the proper Like and Announce recorded", 20*time.Second, func() bool {
+		return countRows(t, s.DataDir, "interactions") == before["interactions"]+2
+	})
+	after := tableCounts(t, s)
+	want := map[string]int{"inbound": 2, "remote_actors": 1, "remote_keys": 1, "interactions": 2}
+	for _, tbl := range trustTables {
+		if after[tbl]-before[tbl] != want[tbl] {
+			t.Errorf("%s: %d rows written, want %d (only the controls')", tbl, after[tbl]-before[tbl], want[tbl])
+		}
+	}
+	if n := queryInt(t, s.DataDir, "SELECT COUNT(*) FROM remote_actors WHERE iri = ? AND inbox = ?", bob.IRI(), bob.Inbox()); n != 1 {
+		t.Errorf("bob's stored inbox is not his own (%d rows)", n)
+	}
+
+	// A block imported from a Mastodon CSV, written as a careless export would.
+	csvPath := filepath.Join(t.TempDir(), "blocks.csv")
+	if err := os.WriteFile(csvPath, []byte("#domain,#severity\nBad.Example.,suspend\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := runCLI(t, "moderation", "import-blocks", "--config", s.Config, csvPath); code != 0 {
+		t.Fatalf("import-blocks exit %d: %s", code, out)
+	}
+	// The running server sees the new block within its cache's recheck.
+	waitUntil(t, "the imported block refusing bad.example", 20*time.Second, func() bool {
+		status, _ := postForged(t, ctx, mallory, inbox, like("http://bad.example", "http://bad.example/users/x"))
+		return status == http.StatusForbidden
+	})
+
+	// An Update of bob by bob is taken from bob's own document, not the body.
+	upd := forgedActivity(victim.URL(), bob.IRI(), "Update", map[string]any{"id": bob.IRI(), "type": "Person", "inbox": victim.URL() + "/evil-inbox"})
+	if status, body := postForged(t, ctx, bob, inbox, upd); status != 202 {
+		t.Fatalf("bob's Update: %d %q", status, body)
+	}
+	waitUntil(t, "the Update handled", 20*time.Second, func() bool { return processed(t, s, upd["id"].(string)) })
+	if n := queryInt(t, s.DataDir, "SELECT COUNT(*) FROM remote_actors WHERE iri = ? AND inbox = ?", bob.IRI(), bob.Inbox()); n != 1 {
+		t.Errorf("an Update body rewrote bob's inbox")
+	}
+}
+
+// TestFollowFloodFromOneHostIsRateLimited sends 200 Follows from one host:
+// past the burst they get 429 with Retry-After and nothing is stored.
+func TestFollowFloodFromOneHostIsRateLimited(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, serverOptions{extraTOML: "follows_burst = 10\nfollows_per_minute = 1\n"})
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	remote := aptest.NewServer(t)
+	flood := remote.AddActor("flood")
+	other := aptest.NewServer(t).AddActor("other")
+	inbox := s.BaseURL + "/inbox"
+	accepted, limited := 0, 0
+	for range 200 {
+		resp, err := flood.Post(ctx, inbox, forgedActivity(remote.URL(), flood.IRI(), "Follow", s.BaseURL+"/users/art"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		switch resp.StatusCode {
+		case http.StatusAccepted:
+			accepted++
+		case http.StatusTooManyRequests:
+			limited++
+			if resp.Header.Get("Retry-After") == "" {
+				t.Fatal("429 without Retry-After")
+			}
+		default:
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	if accepted > 12 || limited < 188 {
+		t.Fatalf("%d accepted, %d rate-limited; want about 10 accepted", accepted, limited)
+	}
+	// Another host is not held back by the flood.
+	follow(t, ctx, s, other)
+	if n := countRows(t, s.DataDir, "inbound"); n != accepted+1 {
+		t.Errorf("%d inbound rows, want %d", n, accepted+1)
+	}
+}
