@@ -232,3 +232,61 @@ func TestFollowFloodFromOneHostIsRateLimited(t *testing.T) {
 		t.Errorf("%d inbound rows, want %d", n, accepted+1)
 	}
 }
+
+// TestOnlyPublicRepliesReachDiscord: direct and followers-only replies to one
+// of our posts are recorded (they widen a takedown's reach) but never shown
+// in the Discord thread; public and unlisted ones are.
+func TestOnlyPublicRepliesReachDiscord(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	rulesPath := filepath.Join(t.TempDir(), "moderation.toml")
+	if err := os.WriteFile(rulesPath, []byte(replyRules), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w := newDiscordWorld(t)
+	s := startServer(t, serverOptions{extraTOML: fmt.Sprintf("\n[moderation]\nrules = %q\n", rulesPath) + w.toml("")})
+	w.waitReady(t, ctx)
+	remote := aptest.NewServer(t, aptest.WithStyle(aptest.Mastodon))
+	fan, whisperer, circle := remote.AddActor("fan"), remote.AddActor("whisperer"), remote.AddActor("circle")
+	follow(t, ctx, s, fan)
+	thread := postArt(t, w, "Lighthouse in fog")
+	confirmTwice(t, ctx, w, thread)
+	create := remote.MustWaitFor(t, aptest.OfType("Create"), 20*time.Second)
+	noteIRI := create.Activity["object"].(map[string]any)["id"].(string)
+	ourActor := s.BaseURL + "/users/art"
+	const public = "https://www.w3.org/ns/activitystreams#Public"
+
+	reply := func(by *aptest.Actor, n int, text string, to, cc []any) string {
+		noteID := by.IRI() + "/statuses/vis-" + fmt.Sprint(n)
+		act := forgedActivity(remote.URL(), by.IRI(), "Create", map[string]any{
+			"id": noteID, "type": "Note", "attributedTo": by.IRI(), "inReplyTo": noteIRI,
+			"content": "<p>" + text + "</p>", "to": to, "cc": cc,
+		})
+		act["to"], act["cc"] = to, cc
+		if status, body := postForged(t, ctx, by, s.BaseURL+"/inbox", act); status != http.StatusAccepted {
+			t.Fatalf("%s: %d %q", text, status, body)
+		}
+		return act["id"].(string)
+	}
+	direct := reply(whisperer, 1, "a direct word", []any{ourActor}, []any{})
+	private := reply(circle, 2, "for followers only", []any{circle.Followers()}, []any{ourActor})
+	reply(fan, 3, "an unlisted hello", []any{fan.Followers()}, []any{public, ourActor})
+	reply(fan, 4, "a public hello", []any{public}, []any{fan.Followers(), ourActor})
+	threadMessage(t, ctx, w, thread, "an unlisted hello")
+	threadMessage(t, ctx, w, thread, "a public hello")
+	waitUntil(t, "the replies handled", 20*time.Second, func() bool { return processed(t, s, direct) && processed(t, s, private) })
+	if dump := threadDump(w, thread); strings.Contains(dump, "direct word") || strings.Contains(dump, "followers only") {
+		t.Fatalf("a direct or followers-only reply reached Discord:\n%s", dump)
+	}
+	for _, by := range []*aptest.Actor{whisperer, circle} {
+		if n := queryInt(t, s.DataDir, "SELECT COUNT(*) FROM interactions WHERE note_iri = ? AND actor_iri = ? AND kind = 'reply'", noteIRI, by.IRI()); n != 1 {
+			t.Errorf("the reply of %s is not recorded as an interaction", by.Name())
+		}
+	}
+	for _, id := range []string{direct, private} {
+		if n := queryInt(t, s.DataDir, "SELECT COUNT(*) FROM inbound_moderation WHERE activity_id = ? AND in_reply_to = ''", id); n != 1 {
+			t.Errorf("reply %s is queued for forwarding", id)
+		}
+	}
+}
