@@ -82,6 +82,30 @@ func TestForgedActivitiesAreRefusedAndNothingIsWritten(t *testing.T) {
 	keyForAlice := evil.URL() + "/keys/alice"
 	evil.Serve("/keys/alice", map[string]any{"id": keyForAlice, "owner": alice.IRI(), "publicKeyPem": mallory.PublicKeyPEM()})
 
+	// An actor on the victim's host listing a key on the hostile host.
+	eve := victim.URL() + "/users/eve"
+	keyForEve := evil.URL() + "/keys/eve"
+	victim.Serve("/users/eve", map[string]any{"id": eve, "type": "Person", "inbox": eve + "/inbox",
+		"publicKey": map[string]any{"id": keyForEve, "owner": eve, "publicKeyPem": mallory.PublicKeyPEM()}})
+	evil.Serve("/keys/eve", map[string]any{"id": keyForEve, "owner": eve, "publicKeyPem": mallory.PublicKeyPEM()})
+	// An actor whose document lists the key id of the key document with another PEM.
+	carol := evil.URL() + "/users/carol"
+	keyForCarol := evil.URL() + "/keys/carol"
+	evil.Serve("/users/carol", map[string]any{"id": carol, "type": "Person", "inbox": carol + "/inbox",
+		"publicKey": map[string]any{"id": keyForCarol, "owner": carol, "publicKeyPem": alice.PublicKeyPEM()}})
+	evil.Serve("/keys/carol", map[string]any{"id": keyForCarol, "owner": carol, "publicKeyPem": mallory.PublicKeyPEM()})
+	// A stub on alice's host saying it is alice, with mallory's key.
+	aliceStub := evil.URL() + "/stub/alice"
+	evil.Serve("/stub/alice", map[string]any{"id": alice.IRI(), "type": "Person", "inbox": evil.URL() + "/inbox",
+		"publicKey": map[string]any{"id": aliceStub, "owner": alice.IRI(), "publicKeyPem": mallory.PublicKeyPEM()}})
+	// Actors whose inbox or shared inbox is on another host.
+	dave, dave2 := evil.URL()+"/users/dave", evil.URL()+"/users/dave2"
+	evil.Serve("/users/dave", map[string]any{"id": dave, "type": "Person", "inbox": bob.Inbox(),
+		"publicKey": map[string]any{"id": dave + "#main-key", "owner": dave, "publicKeyPem": mallory.PublicKeyPEM()}})
+	evil.Serve("/users/dave2", map[string]any{"id": dave2, "type": "Person", "inbox": dave2 + "/inbox",
+		"endpoints": map[string]any{"sharedInbox": victim.URL() + "/inbox"},
+		"publicKey": map[string]any{"id": dave2 + "#main-key", "owner": dave2, "publicKeyPem": mallory.PublicKeyPEM()}})
+
 	like := func(base, actor string) map[string]any { return forgedActivity(base, actor, "Like", noteIRI) }
 	createNote := func(noteID, author string) map[string]any {
 		return forgedActivity(evil.URL(), mallory.IRI(), "Create", map[string]any{
@@ -107,6 +131,17 @@ func TestForgedActivitiesAreRefusedAndNothingIsWritten(t *testing.T) {
 			[]aptest.SignOption{aptest.WithKeyID(keyForUs, mallory.Key())}, 401, "actor is local"},
 		{"a key its owner's actor document does not list", mallory, like(evil.URL(), alice.IRI()),
 			[]aptest.SignOption{aptest.WithKeyID(keyForAlice, mallory.Key())}, 401, "key not owned by actor"},
+		{"key on another host than its owner, even listed by the owner", mallory, like(victim.URL(), eve),
+			[]aptest.SignOption{aptest.WithKeyID(keyForEve, mallory.Key())}, 401, "key not owned by actor"},
+		{"key listed by its owner with another PEM", mallory, like(evil.URL(), carol),
+			[]aptest.SignOption{aptest.WithKeyID(keyForCarol, mallory.Key())}, 401, "key not owned by actor"},
+		{"stub on the owner's host saying it is the owner", mallory, like(evil.URL(), alice.IRI()),
+			[]aptest.SignOption{aptest.WithKeyID(aliceStub, mallory.Key())}, 401, "key not owned by actor"},
+		{"actor whose inbox is on another host", mallory, like(evil.URL(), dave),
+			[]aptest.SignOption{aptest.WithKeyID(dave+"#main-key", mallory.Key())}, 401, "key not owned by actor"},
+		{"actor whose shared inbox is on another host", mallory, like(evil.URL(), dave2),
+			[]aptest.SignOption{aptest.WithKeyID(dave2+"#main-key", mallory.Key())}, 401, "key not owned by actor"},
+		{"activity id on another host", bob, like(evil.URL(), bob.IRI()), nil, 400, "activity id is not on the actor's host"},
 		{"HEADERS= with a signature over date only", bob, like(victim.URL(), bob.IRI()),
 			[]aptest.SignOption{aptest.WithUpperCaseParams(), aptest.WithSignedHeaders("date")}, 401, "(request-target) not signed"},
 		{"headers= date only", bob, like(victim.URL(), bob.IRI()),
@@ -181,6 +216,38 @@ func TestForgedActivitiesAreRefusedAndNothingIsWritten(t *testing.T) {
 		status, _ := postForged(t, ctx, mallory, inbox, like("http://bad.example", "http://bad.example/users/x"))
 		return status == http.StatusForbidden
 	})
+
+	// A reply to a Note of ours that does not exist is not recorded.
+	ghost := forgedActivity(victim.URL(), bob.IRI(), "Create", map[string]any{
+		"id": bob.IRI() + "/statuses/ghost", "type": "Note", "attributedTo": bob.IRI(),
+		"inReplyTo": s.BaseURL + "/notes/nonexistent", "content": "<p>hello?</p>",
+		"to": []any{"https://www.w3.org/ns/activitystreams#Public"},
+	})
+	if status, body := postForged(t, ctx, bob, inbox, ghost); status != 202 {
+		t.Fatalf("reply to a missing Note: %d %q", status, body)
+	}
+	waitUntil(t, "the reply to a missing Note handled", 20*time.Second, func() bool { return processed(t, s, ghost["id"].(string)) })
+	if n := queryInt(t, s.DataDir, "SELECT COUNT(*) FROM interactions WHERE note_iri = ?", s.BaseURL+"/notes/nonexistent"); n != 0 {
+		t.Errorf("a reply to a Note that does not exist was recorded")
+	}
+
+	// A rotated key works within one request; the old one stops working.
+	rot := evil.URL() + "/users/rot"
+	rotDoc := func(pemText string) map[string]any {
+		return map[string]any{"id": rot, "type": "Person", "inbox": rot + "/inbox",
+			"publicKey": map[string]any{"id": rot + "#main-key", "owner": rot, "publicKeyPem": pemText}}
+	}
+	evil.Serve("/users/rot", rotDoc(alice.PublicKeyPEM()))
+	if status, body := postForged(t, ctx, mallory, inbox, like(evil.URL(), rot), aptest.WithKeyID(rot+"#main-key", alice.Key())); status != 202 {
+		t.Fatalf("first key: %d %q", status, body)
+	}
+	evil.Serve("/users/rot", rotDoc(mallory.PublicKeyPEM()))
+	if status, body := postForged(t, ctx, mallory, inbox, like(evil.URL(), rot), aptest.WithKeyID(rot+"#main-key", mallory.Key())); status != 202 {
+		t.Fatalf("rotated key: %d %q", status, body)
+	}
+	if status, _ := postForged(t, ctx, mallory, inbox, like(evil.URL(), rot), aptest.WithKeyID(rot+"#main-key", alice.Key())); status != 401 {
+		t.Fatalf("the old key still works: %d", status)
+	}
 
 	// An Update of bob by bob is taken from bob's own document, not the body.
 	upd := forgedActivity(victim.URL(), bob.IRI(), "Update", map[string]any{"id": bob.IRI(), "type": "Person", "inbox": victim.URL() + "/evil-inbox"})
