@@ -35,7 +35,7 @@ func TestOrigin(t *testing.T) {
 		t.Error("one origin written two ways is two")
 	}
 	for _, pair := range [][2]string{
-		{"https://a.example/x", "http://a.example/x"},   // default ports differ
+		{"https://a.example/x", "http://a.example/x"},    // default ports differ
 		{"http://a.example:1/x", "http://a.example:2/x"}, // two servers on one address
 		{"https://a.example/x", "https://b.a.example/x"},
 		{"https://u@a.example/x", "https://a.example/x"},
