@@ -106,6 +106,11 @@ func TestForgedActivitiesAreRefusedAndNothingIsWritten(t *testing.T) {
 		"endpoints": map[string]any{"sharedInbox": victim.URL() + "/inbox"},
 		"publicKey": map[string]any{"id": dave2 + "#main-key", "owner": dave2, "publicKeyPem": mallory.PublicKeyPEM()}})
 
+	// An actor document that says it is someone else.
+	frank := evil.URL() + "/users/frank"
+	evil.Serve("/users/frank", map[string]any{"id": alice.IRI(), "type": "Person", "inbox": frank + "/inbox",
+		"publicKey": map[string]any{"id": frank + "#main-key", "owner": frank, "publicKeyPem": mallory.PublicKeyPEM()}})
+
 	like := func(base, actor string) map[string]any { return forgedActivity(base, actor, "Like", noteIRI) }
 	createNote := func(noteID, author string) map[string]any {
 		return forgedActivity(evil.URL(), mallory.IRI(), "Create", map[string]any{
@@ -141,6 +146,14 @@ func TestForgedActivitiesAreRefusedAndNothingIsWritten(t *testing.T) {
 			[]aptest.SignOption{aptest.WithKeyID(dave+"#main-key", mallory.Key())}, 401, "key not owned by actor"},
 		{"actor whose shared inbox is on another host", mallory, like(evil.URL(), dave2),
 			[]aptest.SignOption{aptest.WithKeyID(dave2+"#main-key", mallory.Key())}, 401, "key not owned by actor"},
+		{"actor document with another id", mallory, like(evil.URL(), frank),
+			[]aptest.SignOption{aptest.WithKeyID(frank+"#main-key", mallory.Key())}, 401, "key not owned by actor"},
+		{"our own key claimed by a remote actor", mallory, like(victim.URL(), bob.IRI()),
+			[]aptest.SignOption{aptest.WithKeyID(ourActor+"#main-key", mallory.Key())}, 401, "key is ours"},
+		{"host not signed", bob, like(victim.URL(), bob.IRI()),
+			[]aptest.SignOption{aptest.WithSignedHeaders("(request-target)", "date", "digest")}, 401, "host not signed"},
+		{"neither date nor (created) signed", bob, like(victim.URL(), bob.IRI()),
+			[]aptest.SignOption{aptest.WithSignedHeaders("(request-target)", "host", "digest")}, 401, "date not signed"},
 		{"activity id on another host", bob, like(evil.URL(), bob.IRI()), nil, 400, "activity id is not on the actor's host"},
 		{"HEADERS= with a signature over date only", bob, like(victim.URL(), bob.IRI()),
 			[]aptest.SignOption{aptest.WithUpperCaseParams(), aptest.WithSignedHeaders("date")}, 401, "(request-target) not signed"},
