@@ -17,18 +17,26 @@ import (
 	"github.com/artbridge/artbridge/rsasig"
 )
 
-// keyRefetchInterval is the shortest time between two fetches of one key.
+// keyRefetchInterval is how long a fetched key (and the proof of its owner)
+// is used before it is fetched again.
 const keyRefetchInterval = time.Hour
 
+// keyQuietAfterUnchanged is how long a key that was refetched after a failed
+// signature and came back unchanged is not refetched for another failure, so
+// bad signatures cannot make us fetch a key on every request.
+const keyQuietAfterUnchanged = time.Minute
+
 type cachedKey struct {
-	pub       *rsa.PublicKey
-	verifier  *rsasig.Verifier // pub, loaded into the signature backend once
-	owner     string
-	fetchedAt time.Time
+	pub        *rsa.PublicKey
+	verifier   *rsasig.Verifier // pub, loaded into the signature backend once
+	owner      string
+	fetchedAt  time.Time
+	quietUntil time.Time
 }
 
-// keyFetcher resolves keyIds to public keys: memory, then the store, then a
-// signed GET to the remote server. Concurrent lookups of one key share one fetch.
+// keyFetcher resolves keyIds to proven public keys: memory, then the store,
+// then signed GETs of the key and of its owner. Concurrent lookups of one key
+// share one fetch.
 type keyFetcher struct {
 	s        *Service
 	mu       sync.Mutex
@@ -46,37 +54,45 @@ func newKeyFetcher(s *Service) *keyFetcher {
 	return &keyFetcher{s: s, mem: map[string]cachedKey{}, inflight: map[string]*keyCall{}}
 }
 
-// get returns the key for keyID. With refresh it refetches unless the key was
-// fetched less than keyRefetchInterval ago. fresh reports a fetch just happened.
+// get returns the key for keyID: the cached one while younger than
+// keyRefetchInterval, else a fresh fetch. With refresh (a signature failed
+// with the cached key) it fetches at once, so a rotated key works within one
+// request, unless the last such refetch found the key unchanged less than
+// keyQuietAfterUnchanged ago. fresh reports a fetch just happened.
 func (k *keyFetcher) get(ctx context.Context, keyID string, refresh bool) (cachedKey, bool, error) {
 	now := k.s.now()
 	k.mu.Lock()
-	if c, ok := k.mem[keyID]; ok && (!refresh || now.Sub(c.fetchedAt) < keyRefetchInterval) {
-		k.mu.Unlock()
-		return c, false, nil
-	}
+	c, ok := k.mem[keyID]
 	k.mu.Unlock()
-	if !refresh {
-		if rk, err := k.s.store.RemoteKey(ctx, keyID); err == nil {
-			if c, err := parseCachedKey(rk); err == nil {
+	if !ok {
+		rk, err := k.s.store.RemoteKey(ctx, keyID)
+		switch {
+		case err == nil:
+			if sc, perr := parseCachedKey(rk); perr == nil {
+				c, ok = sc, true
 				k.remember(keyID, c)
-				return c, false, nil
 			}
-		} else if !errors.Is(err, ErrNotFound) {
+		case !errors.Is(err, ErrNotFound):
 			return cachedKey{}, false, fmt.Errorf("key lookup: %w", err)
 		}
-	} else if rk, err := k.s.store.RemoteKey(ctx, keyID); err == nil && now.Sub(rk.FetchedAt) < keyRefetchInterval {
-		c, err := parseCachedKey(rk)
-		return c, false, err
+	}
+	if ok && !refresh && now.Sub(c.fetchedAt) < keyRefetchInterval {
+		return c, false, nil
+	}
+	if ok && refresh && now.Before(c.quietUntil) {
+		return c, false, nil
 	}
 
 	k.mu.Lock()
-	call, ok := k.inflight[keyID]
-	if !ok {
+	call, inflight := k.inflight[keyID]
+	if !inflight {
 		call = &keyCall{done: make(chan struct{})}
 		k.inflight[keyID] = call
 		k.mu.Unlock()
 		call.key, call.err = k.fetch(ctx, keyID)
+		if call.err == nil && ok && refresh && call.key.pub.Equal(c.pub) {
+			call.key.quietUntil = now.Add(keyQuietAfterUnchanged)
+		}
 		k.mu.Lock()
 		delete(k.inflight, keyID)
 		if call.err == nil {

@@ -1,9 +1,10 @@
 // Package aptest is a fake remote Fediverse for end-to-end tests of artbridge's
 // ActivityPub side. It is a test helper: only _test.go files import it, and it
-// imports no other artbridge package, so it encodes the protocol on its own
-// (plain encoding/json documents; draft-cavage signatures through
-// github.com/superseriousbusiness/httpsig) and can catch mistakes the server
-// would otherwise share with its own tests.
+// imports no other artbridge package nor any HTTP-signature library, so it
+// encodes the protocol on its own (plain encoding/json documents; draft-cavage-12
+// signing strings and crypto/rsa signatures written here from the draft and
+// Mastodon's documented rules) and can catch mistakes the server would
+// otherwise share with its own tests.
 //
 // # What it provides
 //
@@ -16,14 +17,22 @@
 //   - a Signature header (an RFC 9421 Signature-Input is refused with 401,
 //     so a Fedify-style sender falls back);
 //   - algorithm rsa-sha256 or hs2019 (or absent);
-//   - signed headers include (request-target), host, date and digest;
+//   - parameters spelt as the draft does (keyId, headers, …: "HEADERS=" is
+//     refused, not ignored) and none given twice;
+//   - signed headers include (request-target), host, digest and date or
+//     (created); the signed host is this host;
 //   - Digest present and equal to SHA-256 of the body;
-//   - Date within ±12 h of the host's clock (WithDateSkew);
+//   - a signed Date, and (created) when given, within ±12 h of the host's
+//     clock (WithDateSkew); (expires) not past;
 //   - Content-Type application/activity+json, or application/ld+json with the
 //     ActivityStreams profile;
 //   - the body one JSON object with an actor;
 //   - the key fetched by dereferencing keyId with a GET (signed by the inbox
 //     owner when the style signs GETs), cached per keyId (WithKeyCacheTTL);
+//   - for a POST, the key proven: its owner on the key's own host, and the
+//     owner's actor document, fetched at the owner's id, listing the same key
+//     id with the same public key (a signed GET takes the key document's word,
+//     as GoToSocial does, so two hosts that sign GETs do not loop);
 //   - publicKey.owner exactly equal to the activity's actor;
 //   - the RSA signature valid.
 //

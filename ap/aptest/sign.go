@@ -35,6 +35,7 @@ type signOptions struct {
 	signedHost     string        // the Host header sent and signed
 	upperNames     bool          // KEYID=, HEADERS=, …
 	duplicateKeyID string        // a second keyId parameter
+	noDate         bool          // send no Date header
 }
 
 // WithWrongKey signs with a key other than the one the actor publishes.
@@ -77,6 +78,10 @@ func WithUpperCaseParams() SignOption { return func(o *signOptions) { o.upperNam
 func WithDuplicateKeyID(keyID string) SignOption {
 	return func(o *signOptions) { o.duplicateKeyID = keyID }
 }
+
+// WithoutDateHeader sends no Date header (sign with (created) instead, see
+// WithSignedHeaders).
+func WithoutDateHeader() SignOption { return func(o *signOptions) { o.noDate = true } }
 
 // WithDateOffset shifts the Date header (e.g. -13*time.Hour for a stale date).
 func WithDateOffset(d time.Duration) SignOption { return func(o *signOptions) { o.dateOffset = d } }
@@ -209,6 +214,9 @@ func (a *Actor) signCavage(req *http.Request, body []byte, o signOptions) error 
 		params = append(params, `keyId="`+o.duplicateKeyID+`"`)
 	}
 	req.Header.Set("Signature", strings.Join(params, ","))
+	if o.noDate {
+		req.Header.Del("Date")
+	}
 	return nil
 }
 

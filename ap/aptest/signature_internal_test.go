@@ -14,7 +14,9 @@ func TestParseSignature(t *testing.T) {
 		strings.Join(p.headers, " ") != "(request-target) host date digest" {
 		t.Errorf("parsed %+v", p)
 	}
-	for _, bad := range []string{"", `keyId="k"`, `signature="s"`, `keyId`} {
+	for _, bad := range []string{"", `keyId="k"`, `signature="s"`, `keyId`,
+		`keyId="k",keyId="j",signature="s"`, `KEYID="k",signature="s"`, `keyId="k",HEADERS="date",signature="s"`,
+		`keyId="k",headers="",signature="s"`, `keyId="k",created=x,signature="s"`} {
 		if _, err := parseSignature(bad); err == nil {
 			t.Errorf("%q parsed without error", bad)
 		}
