@@ -67,7 +67,7 @@ func writeCommandConfig(t *testing.T, dir string) (cfgPath, serveAddr, relayAddr
 }
 
 // freeAddr returns a loopback address with a port that was free a moment ago.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -88,7 +88,7 @@ type runningBinary struct {
 // startBinary starts the built binary with args in dir and waits until
 // readyURL answers HTTP (any status). The test's cleanup stops it with
 // SIGTERM if it still runs.
-func startBinary(t *testing.T, dir string, env []string, readyURL string, args ...string) *runningBinary {
+func startBinary(t testing.TB, dir string, env []string, readyURL string, args ...string) *runningBinary {
 	t.Helper()
 	if builtBinary == "" {
 		t.Fatal("the artbridge binary was not built (TestMain)")
@@ -129,7 +129,7 @@ func startBinary(t *testing.T, dir string, env []string, readyURL string, args .
 }
 
 // stop sends SIGTERM and expects a clean exit within 30 s.
-func (rb *runningBinary) stop(t *testing.T) {
+func (rb *runningBinary) stop(t testing.TB) {
 	t.Helper()
 	_ = rb.cmd.Process.Signal(syscall.SIGTERM)
 	select {

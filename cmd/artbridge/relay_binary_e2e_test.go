@@ -44,13 +44,13 @@ func dccSampleCriteria(botUserID string) map[string]any {
 // relayBinary is `artbridge relay --config F` running as a subprocess
 // against a fake Discord.
 type relayBinary struct {
-	t    *testing.T
+	t    testing.TB
 	dt   *discordtest.Server
 	base string // http://host:port of the registration API
 	proc *runningBinary
 }
 
-func startRelayBinary(t *testing.T, dt *discordtest.Server) *relayBinary {
+func startRelayBinary(t testing.TB, dt *discordtest.Server, extraRelayConfig ...string) *relayBinary {
 	t.Helper()
 	dir := t.TempDir()
 	addr := freeAddr(t)
@@ -69,7 +69,7 @@ listen = %q
 registration_key = %q
 allow_insecure_ws = true
 queue_size = 100
-`, filepath.Join(dir, "data"), dt.APIBase(), addr, relayOperatorKey)
+`, filepath.Join(dir, "data"), dt.APIBase(), addr, relayOperatorKey) + strings.Join(extraRelayConfig, "\n") + "\n"
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func (r *relayBinary) statuses() map[string]relayStatus {
 }
 
 // pollUntil polls cond every 10 ms for up to 20 s.
-func pollUntil(t *testing.T, what string, cond func() bool) {
+func pollUntil(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for !cond() {
@@ -168,12 +168,23 @@ type dccBot struct {
 	secret string
 	srv    *httptest.Server
 
+	// countOnly: count frames without keeping them (benchmarks).
+	countOnly bool
+
 	mu      sync.Mutex
 	packets []map[string]json.RawMessage
 	refused int
+	n       int
 }
 
-func newDCCBot(t *testing.T, secret string) *dccBot {
+// count is how many frames the bot received.
+func (b *dccBot) count() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.n
+}
+
+func newDCCBot(t testing.TB, secret string) *dccBot {
 	b := &dccBot{secret: secret}
 	b.srv = httptest.NewServer(http.HandlerFunc(b.serve))
 	t.Cleanup(b.srv.Close)
@@ -200,12 +211,19 @@ func (b *dccBot) serve(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return
 		}
+		if b.countOnly {
+			b.mu.Lock()
+			b.n++
+			b.mu.Unlock()
+			continue
+		}
 		var p map[string]json.RawMessage
 		if typ != websocket.MessageText || json.Unmarshal(data, &p) != nil {
 			return // JSON.parse would throw
 		}
 		b.mu.Lock()
 		b.packets = append(b.packets, p)
+		b.n++
 		b.mu.Unlock()
 	}
 }

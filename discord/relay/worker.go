@@ -265,9 +265,15 @@ func (w *worker) helloNow() hello {
 }
 
 // saveProgress writes the last acknowledgement when it changed (final: also
-// gives back the unused part of the reserved block).
+// gives back the unused part of the reserved block). A periodic save skips a
+// worker busy reserving numbers (it holds seqMu, maybe waiting on the store),
+// so one stalled relay does not hold back the saves of the others.
 func (w *worker) saveProgress(ctx context.Context, final bool) error {
-	w.seqMu.Lock()
+	if final {
+		w.seqMu.Lock()
+	} else if !w.seqMu.TryLock() {
+		return nil
+	}
 	defer w.seqMu.Unlock()
 	w.mu.Lock()
 	ack, reserved := w.lastAck, w.reserved
