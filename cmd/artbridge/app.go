@@ -89,5 +89,6 @@ func extraCommands() map[string]func(context.Context, []string, Env) error {
 	return map[string]func(context.Context, []string, Env) error{
 		"post":       runPost,
 		"moderation": runModeration,
+		"relay":      runRelay,
 	}
 }

@@ -234,7 +234,10 @@ func (e *extractor) object(n *trieNode, i, depth int, mode uint8, single bool) (
 		i++
 	} else {
 		for {
-			if i >= len(d) || d[i] != '"' {
+			if i >= len(d) {
+				return 0, errAt(i, "unexpected end of input")
+			}
+			if d[i] != '"' {
 				return 0, errAt(i, "expected object key")
 			}
 			end, esc, err := e.key(i)

@@ -3,6 +3,8 @@ package filter
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,4 +66,29 @@ func TestRunFilterTestWriteError(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("got %v", err)
 	}
+}
+
+// BenchmarkRunFilterTest runs RunFilterTest in-process over 50,000 lines of
+// message_create_2k.json (ids varied, every 10th author a bot) with DCC's
+// sample criteria; cmd/artbridge's BenchmarkFilterTestBinary measures the
+// whole process.
+func BenchmarkRunFilterTest(b *testing.B) {
+	tmpl := bytes.TrimSpace(loadDispatch(b, "message_create_2k.json"))
+	var in bytes.Buffer
+	const lines = 50_000
+	for i := range lines {
+		line := bytes.Replace(tmpl, []byte(`"id":"1350143731306856489"`), fmt.Appendf(nil, `"id":"%d"`, 1350143731306856489+i), 1)
+		if i%10 == 0 {
+			line = bytes.Replace(line, []byte(`"username":"saltmarsh.studio"`), []byte(`"bot":true,"username":"saltmarsh.studio"`), 1)
+		}
+		in.Write(line)
+		in.WriteByte('\n')
+	}
+	b.SetBytes(int64(in.Len()))
+	for b.Loop() {
+		if err := RunFilterTest([]byte(dccSampleCriteria), bytes.NewReader(in.Bytes()), io.Discard, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)*lines/b.Elapsed().Seconds(), "lines/s")
 }
