@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // benchCriteria are typical relay criteria (design §7: `t` plus a field test
@@ -16,6 +17,7 @@ var benchCriteria = map[string]string{
 	"GuildInNotBot":   `{"t":"MESSAGE_CREATE","d.guild_id":{"$in":["1190411000963416064","1190411000963416065"]},"d.author.bot":{"$ne":true}}`,
 	"MentionElemRole": `{"t":{"$in":["MESSAGE_CREATE","MESSAGE_UPDATE"]},"d.mentions":{"$elemMatch":{"id":"271938371117187072"}},"d.member.roles":"1201877345662210058"}`,
 	"Or":              `{"$or":[{"d.channel_id":"1249876543210987654"},{"d.mentions.id":"271938371117187072"}],"t":"MESSAGE_CREATE"}`,
+	"DCCSample":       dccSampleCriteria,
 }
 
 func loadDispatch(tb testing.TB, name string) []byte {
@@ -42,11 +44,13 @@ func benchMatchWith(b *testing.B, criteria string, dispatch []byte, want bool, m
 	b.SetBytes(int64(len(dispatch)))
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := processCPU()
 	for b.Loop() {
 		if _, err := match(f, dispatch); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, processCPU()-cpu, "dispatches")
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "dispatches/s")
 }
 
@@ -58,7 +62,7 @@ func benchMatchWith(b *testing.B, criteria string, dispatch []byte, want bool, m
 func BenchmarkMatch(b *testing.B) {
 	for _, file := range []string{"message_create_2k.json", "message_create.json"} {
 		msg := loadDispatch(b, file)
-		for _, name := range []string{"TypeChannel", "TypeRegex", "GuildInNotBot", "MentionElemRole", "Or"} {
+		for _, name := range []string{"TypeChannel", "TypeRegex", "GuildInNotBot", "MentionElemRole", "Or", "DCCSample"} {
 			b.Run(fmt.Sprintf("%dB/%s", len(msg), name), func(b *testing.B) { benchMatch(b, benchCriteria[name], msg, true) })
 		}
 	}
@@ -72,7 +76,7 @@ func BenchmarkMatchTrusted(b *testing.B) {
 	for _, file := range []string{"message_create_2k.json", "message_create.json"} {
 		msg := loadDispatch(b, file)
 		relay := relayOrder(b, msg)
-		for _, name := range []string{"TypeChannel", "TypeRegex", "GuildInNotBot", "MentionElemRole", "Or"} {
+		for _, name := range []string{"TypeChannel", "TypeRegex", "GuildInNotBot", "MentionElemRole", "Or", "DCCSample"} {
 			b.Run(fmt.Sprintf("%dB/%s", len(msg), name), func(b *testing.B) {
 				benchMatchWith(b, benchCriteria[name], msg, true, (*Filter).MatchTrusted)
 			})
@@ -159,4 +163,14 @@ func BenchmarkUnmarshalBaseline(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "dispatches/s")
+}
+
+// reportCPU reports the CPU time per operation and the operations per
+// CPU-second (named what), the figures that hold on a loaded machine.
+func reportCPU(b *testing.B, cpu time.Duration, what string) {
+	if cpu <= 0 {
+		return
+	}
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(b.N)/cpu.Seconds(), what+"/cpu-s")
 }

@@ -48,9 +48,11 @@ func BenchmarkWorstAcceptedFilter(b *testing.B) {
 			}
 			steps := stepsUsed(f, tc.dispatch)
 			b.SetBytes(int64(len(tc.dispatch)))
+			cpu := processCPU()
 			for b.Loop() {
 				f.Match(tc.dispatch)
 			}
+			reportCPU(b, processCPU()-cpu, "dispatches")
 			b.ReportMetric(float64(steps), "steps")
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(steps), "ns/step")
 		})

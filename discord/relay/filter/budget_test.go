@@ -222,3 +222,32 @@ func TestGrouped(t *testing.T) {
 		}
 	}
 }
+
+// TestWalkOnlySlots checks which path ends MatchTrusted may jump over: only
+// those read by nothing but $elemMatch over paths.
+func TestWalkOnlySlots(t *testing.T) {
+	for c, want := range map[string]bool{
+		`{"d.m":{"$elemMatch":{"id":"1"}}}`:                                   true,
+		`{"$or":[{"d.m":{"$elemMatch":{"id":"1"}}},{"t":1}]}`:                 true,
+		`{"d.m":{"$elemMatch":{"$gt":1}}}`:                                    false, // reads the elements themselves
+		`{"d.m":{"$elemMatch":{"id":"1"},"$size":2}}`:                         false,
+		`{"d.m":{"$elemMatch":{"id":"1"}},"$or":[{"d.m":[1]},{"t":1}]}`:       false,
+		`{"d.m":{"$elemMatch":{"$and":[{"id":"1"},{"$type":"object"}]}}}`:     false,
+		`{"d.m":{"$not":{"$elemMatch":{"id":"1"}}}}`:                          false,
+		`{"d.m":{"$elemMatch":{"a":{"$elemMatch":{"b":1}}}},"d.n":{"$eq":1}}`: true,
+	} {
+		f, err := Compile([]byte(c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got bool
+		for _, k := range f.q.scope.root.kids[0].kids {
+			if k.key == "m" {
+				got = k.walkOnly
+			}
+		}
+		if got != want {
+			t.Errorf("%s: walkOnly %v, want %v", c, got, want)
+		}
+	}
+}

@@ -223,6 +223,7 @@ func (c *compiler) compileQuery(v any, loc string) (*query, error) {
 	q := &query{conds: conds}
 	if len(sc.paths) > 0 {
 		sc.finish()
+		markWalkOnly(sc.root, walkOnlySlots(conds))
 		q.scope = sc
 	}
 	return q, nil
@@ -456,4 +457,37 @@ func compileRegex(pattern, options any, loc string) (*regexp.Regexp, int, error)
 		return nil, 0, criteriaError(loc, "bad pattern: %v", err)
 	}
 	return re, cost, nil
+}
+
+// walkOnlySlots returns the slots whose every condition (in the $and, $or
+// and $nor groups too) is an $elemMatch over a query that reads paths only,
+// never its candidates themselves. Such a slot's candidates are read only by
+// walking them (evaluator.forEachElement and nested extractions, which check
+// every position they use), and the values compared inside are validated
+// there, so MatchTrusted may jump over them like unread values.
+func walkOnlySlots(conds []cond) uint64 {
+	var used, other uint64
+	var visit func(cs []cond)
+	visit = func(cs []cond) {
+		for i := range cs {
+			c := &cs[i]
+			switch c.op {
+			case opAnd, opOr, opNor:
+				for _, g := range c.groups {
+					visit(g)
+				}
+				continue
+			}
+			if c.path < 0 {
+				continue
+			}
+			bit := uint64(1) << uint(c.path)
+			used |= bit
+			if c.op != opElemMatch || c.sub.scope == nil || readsSelf(c.sub.conds) {
+				other |= bit
+			}
+		}
+	}
+	visit(conds)
+	return used &^ other
 }

@@ -109,8 +109,8 @@
 // Match validates the JSON it reads (strict RFC 8259 grammar, nesting at
 // most 128 deep); invalid input never matches. Because Match stops early on
 // a failed top-level condition, the error for a malformed dispatch is only
-// returned when the malformed part is read; RunFilterTest validates each
-// line completely. Strings are compared after decoding escapes; invalid
+// returned when the malformed part is read. RunFilterTest answers as
+// MatchTrusted does, as the relay calls it. Strings are compared after decoding escapes; invalid
 // UTF-8 is compared byte for byte. If an object repeats a key, every
 // occurrence is considered (JSON.parse would keep the last); Discord never
 // sends duplicates.
@@ -123,6 +123,22 @@
 // over unread strings and containers with bit operations. Values the
 // criteria read are still validated, so invalid input can get a wrong
 // answer or an error, never a crash.
+//
+// # Cost limits
+//
+// Every filter has a budget, so that one bot's criteria cannot make the relay
+// slow (issue 15). Compile refuses, naming the total and the limit
+// ("criteria has 1,579 $regex operators; at most 64 are allowed"), criteria
+// with more than MaxOperators operators, more than MaxRegexes $regex
+// operators, or $regex patterns whose programs total more than
+// MaxRegexProgram (regexProgramSize: about one RE2 instruction each,
+// repetitions expanded, large classes counted by their ranges), before any
+// regex is compiled. Each Match then has MaxMatchSteps steps, counted, not
+// timed, so the same filter and dispatch always give the same answer: one
+// per condition and per value it tests, one per byte a nested query reads
+// again, and, before a $regex runs on a string, its program size times the
+// string's length (the RE2 bound on its work). A dispatch that would exceed
+// it does not match, and the error wraps ErrOverBudget.
 //
 // # Differences from sift
 //
@@ -148,6 +164,22 @@
 //   - An array given to $not, or as an element of $all, is a literal compared
 //     by deep equality (sift reads an array used as a query as index paths).
 //   - "$all": [] never matches (as in MongoDB; sift matches everything).
+//   - $mod only applies to numbers; sift computes JavaScript's % on
+//     anything, so that null, "", [], "4" or [4] are multiples of 4 there.
+//     In sift {"d.flags": {"$mod": [4, 0]}} matches {"d": null}; here not.
+//   - A path that runs into null before its end reaches a missing value, as
+//     it does for a string or a number; sift reaches null, which only shows
+//     with {"$type": "null"} (and $mod).
+//   - An index past the end of an array reaches a missing value, so it
+//     equals null and satisfies "$exists": false; in sift it reaches nothing.
+//   - "$gte": null and "$lte": null do not match an empty array ([] or
+//     [[]] at the end of the path); sift matches them.
+//   - Inside $elemMatch, an element that is itself an array is an array:
+//     {"$elemMatch": {"$type": "array"}} matches [[1]]; not in sift.
+//
+// testdata/sift/golden.json holds sift 17's own answers on these edge cases
+// (recorded under Node by testdata/sift/gen.js); TestSiftGolden checks that
+// every disagreement is one listed here.
 //   - A query object, with the $and/$or/$nor inside it, may read at most 64
 //     distinct paths.
 package filter

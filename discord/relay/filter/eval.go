@@ -62,10 +62,7 @@ func (ev *evaluator) evalQuery(q *query, s *cset) bool {
 		if !ev.charge(1 + len(v)) {
 			return false
 		}
-		e.d = v
-		if _, err := e.run(q.scope.root, 0); err != nil {
-			return false // unreachable: candidates come from validated input
-		}
+		ev.runOn(&e, q.scope.root, v)
 	}
 	ev.buf = e.buf
 	return ev.conds(q.conds, s, x)
@@ -241,12 +238,12 @@ func (ev *evaluator) elemMatch(q *query, set *cset) bool {
 			continue
 		}
 		found := false
-		forEachElement(v, func(elem []byte) bool {
+		ev.forEachElement(v, func(elem []byte) bool {
 			if !ev.charge(1) {
 				return false
 			}
 			s := ev.getSet()
-			s.vals = leafExpand(s.vals, elem)
+			s.vals = ev.leafExpand(s.vals, elem)
 			found = ev.evalQuery(q, s)
 			ev.putSet(s)
 			return !found
@@ -260,10 +257,10 @@ func (ev *evaluator) elemMatch(q *query, set *cset) bool {
 
 // leafExpand appends v and, if v is an array, its elements recursively: the
 // values sift tests at the end of a path.
-func leafExpand(dst [][]byte, v []byte) [][]byte {
+func (ev *evaluator) leafExpand(dst [][]byte, v []byte) [][]byte {
 	if rawKind(v) == kindArray {
-		forEachElement(v, func(elem []byte) bool {
-			dst = leafExpand(dst, elem)
+		ev.forEachElement(v, func(elem []byte) bool {
+			dst = ev.leafExpand(dst, elem)
 			return true
 		})
 	}

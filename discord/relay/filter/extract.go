@@ -140,7 +140,7 @@ func (e *extractor) visit(n *trieNode, i, depth int, mode uint8, single bool) (i
 	if n.term < 0 {
 		mode &^= modeTerm
 	}
-	if e.trusted && mode&modeTerm != 0 {
+	if e.trusted && mode&modeTerm != 0 && !n.walkOnly {
 		// A candidate: the evaluator will read all of it, so validate it.
 		e.trusted = false
 		end, err := e.visit(n, i, depth, mode, single)
@@ -234,7 +234,10 @@ func (e *extractor) object(n *trieNode, i, depth int, mode uint8, single bool) (
 		i++
 	} else {
 		for {
-			if i >= len(d) || d[i] != '"' {
+			if i >= len(d) {
+				return 0, errAt(i, "unexpected end of input")
+			}
+			if d[i] != '"' {
 				return 0, errAt(i, "expected object key")
 			}
 			end, esc, err := e.key(i)

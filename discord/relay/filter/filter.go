@@ -82,7 +82,17 @@ func (f *Filter) MatchTrusted(dispatch []byte) (bool, error) {
 	if f.q.scope == nil && len(f.q.conds) == 0 {
 		return true, nil
 	}
-	return f.match(dispatch, !f.readsSelf && f.q.scope != nil)
+	ev := f.pool.Get().(*evaluator)
+	defer f.pool.Put(ev)
+	return f.matchTrustedWith(ev, dispatch)
+}
+
+// matchTrustedWith is MatchTrusted with the evaluator ev.
+func (f *Filter) matchTrustedWith(ev *evaluator, dispatch []byte) (bool, error) {
+	if f.q.scope == nil && len(f.q.conds) == 0 {
+		return true, nil
+	}
+	return f.matchWith(ev, dispatch, !f.readsSelf && f.q.scope != nil)
 }
 
 // match is Match, or MatchTrusted when trusted is true.
@@ -104,10 +114,12 @@ func (f *Filter) matchWith(ev *evaluator, dispatch []byte, trusted bool) (bool, 
 		defer ev.putExtraction(x)
 		ev.early = earlyCheck{ev: ev, conds: f.q.conds, needs: f.needs}
 		e := extractor{d: dispatch, x: x, buf: ev.buf, early: &ev.early, trusted: trusted}
+		// The index serves the trusted scan and, in both modes, nested
+		// queries re-reading validated values (nested.go).
+		ev.index.reset(dispatch)
+		defer ev.index.reset(nil)
 		if trusted {
-			ev.index.reset(dispatch)
 			e.ix = &ev.index
-			defer ev.index.reset(nil)
 		}
 		end, err = e.run(f.q.scope.root, i)
 		ev.buf = e.buf

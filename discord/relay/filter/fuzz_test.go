@@ -119,6 +119,8 @@ func fuzzCriteriaSeeds() []string {
 		`{"d.mentions":{"$elemMatch":{"id":{"$in":["1","271938371117187072"]}}},"d.member.roles":{"$size":3}}`,
 		`{"$or":[{"d.a":{"$exists":false}},{"d.a.0.b":{"$gte":null}}],"$nor":[{"t":{"$type":"array"}}]}`,
 		`{"d":{"$all":[{"$type":"object"},{"a":{"$not":{"$mod":[3,1]}}}]},"d.x":[1,{"y":null}]}`,
+		dccSampleCriteria,
+		`{"d.a":{"$elemMatch":{"b":{"$elemMatch":{"c":1}}}},"$or":[{"d.x":{"$elemMatch":{"y":{"$regex":"z"}}}},{"t":1}]}`,
 	}
 }
 

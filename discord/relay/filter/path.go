@@ -25,6 +25,10 @@ type trieNode struct {
 	// kidBloom has bit keyBit(k.key) set for every kid k: a key whose bit
 	// is clear names no kid (the common case, tested before any string).
 	kidBloom uint64
+	// walkOnly is set on a path end whose candidates are only ever walked
+	// by $elemMatch through index-guarded code (see walkOnlySlots), so that
+	// MatchTrusted need not validate them.
+	walkOnly bool
 }
 
 // keyBit hashes a key (its decoded value) to one of 64 bits from its length
@@ -79,6 +83,16 @@ func (s *scope) slotFor(p string) (int, error) {
 
 // finish computes the masks once every path is in.
 func (s *scope) finish() { finishNode(s.root) }
+
+// markWalkOnly sets walkOnly on the path ends of the slots in mask.
+func markWalkOnly(n *trieNode, mask uint64) {
+	if n.term >= 0 && mask&(1<<uint(n.term)) != 0 {
+		n.walkOnly = true
+	}
+	for _, k := range n.kids {
+		markWalkOnly(k, mask)
+	}
+}
 
 func finishNode(n *trieNode) uint64 {
 	var m uint64
