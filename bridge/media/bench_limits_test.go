@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"image/gif"
+	"image/jpeg"
 	"image/png"
 	"syscall"
 	"testing"
@@ -116,4 +117,30 @@ func BenchmarkMemoryPass(b *testing.B) {
 		}
 	}
 	_ = sink
+}
+
+// hostileJPEG is the file of issue 15: 2000×2000, 800 progressive scans.
+func hostileJPEG() []byte { return progressiveJPEG(2000, 2000, 1, 800) }
+
+// BenchmarkHostileJPEGRefused: what the hostile file costs now.
+func BenchmarkHostileJPEGRefused(b *testing.B) {
+	data := hostileJPEG()
+	for b.Loop() {
+		if _, err := Process(b.Context(), data, Limits{}); err == nil {
+			b.Fatal("accepted")
+		}
+	}
+}
+
+// BenchmarkHostileJPEGDecoded: what decoding it costs, as it was before the
+// scan limits.
+func BenchmarkHostileJPEGDecoded(b *testing.B) {
+	data := hostileJPEG()
+	before := cpuTime(b)
+	for b.Loop() {
+		if _, err := jpeg.Decode(bytes.NewReader(data)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(cpuTime(b)-before)/float64(b.N)/1e6, "cpu-ms/op")
 }
