@@ -16,7 +16,7 @@ import (
 // media.Process runs under. The worst image the limits accept takes a few
 // seconds on one core (docs/performance.md); a file that would take longer is
 // refused as too complex rather than holding a core.
-const imageCheckBudget = 20 * time.Second
+const imageCheckBudget = 30 * time.Second
 
 // ImageError is a refused image: it is ErrInvalid (errors.Is), and what it
 // unwraps to is the *media.Error whose text tells the artist what is wrong

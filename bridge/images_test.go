@@ -6,9 +6,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/artbridge/artbridge/bridge"
+	"github.com/artbridge/artbridge/bridge/media"
 )
 
 // A takedown removes a post's media files, except one another live post
@@ -38,5 +40,29 @@ func TestTakedownKeepsMediaAnotherPostShows(t *testing.T) {
 	}
 	if _, err := os.Stat(file); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("the image is left after both takedowns: %v", err)
+	}
+}
+
+// A refused image is ErrInvalid, names the file, and unwraps to the sentence
+// the artist reads (the Discord flow shows errors.Unwrap(err)).
+func TestStoreImageRefusalUnwrapsToTheArtistsMessage(t *testing.T) {
+	svc, _, _, mediaDir := newService(t)
+	before, _ := os.ReadDir(mediaDir)
+	_, err := svc.StoreImage(t.Context(), []byte("<svg onload=alert(1)>"), "cat.png")
+	if !errors.Is(err, bridge.ErrInvalid) || !errors.Is(err, media.ErrUnsupportedType) {
+		t.Fatalf("error %v: want ErrInvalid and media.ErrUnsupportedType", err)
+	}
+	var ie *bridge.ImageError
+	if !errors.As(err, &ie) || ie.Filename != "cat.png" || !strings.Contains(err.Error(), "cat.png") {
+		t.Fatalf("error %v (%T) does not name the file", err, err)
+	}
+	msg := errors.Unwrap(err)
+	if msg == nil || !strings.HasPrefix(msg.Error(), "this file is not an image artbridge can publish") ||
+		ie.ArtistMessage() != msg.Error() {
+		t.Fatalf("errors.Unwrap(err) = %v, want the artist's message", msg)
+	}
+	after, _ := os.ReadDir(mediaDir)
+	if len(after) != len(before) {
+		t.Fatalf("a refused image left files in the media directory: %v", after)
 	}
 }

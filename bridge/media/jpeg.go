@@ -53,6 +53,8 @@ func stripJPEG(data []byte, limits Limits) ([]byte, int, error) {
 		seenExif             bool
 		scans, segments      int
 		maxScans, maxSegment = limits.maxJPEGScans(), limits.maxChunks()
+		frame                jpegFrame
+		scanPixels           int64
 	)
 	i := 2
 	for ; ; segments++ {
@@ -134,20 +136,80 @@ func stripJPEG(data []byte, limits Limits) ([]byte, int, error) {
 		case m == markerSOS:
 			scans++
 			if scans > maxScans {
-				return nil, 0, refuse(ErrTooComplex,
-					"this image has too many progressive passes — export it again as a normal JPEG",
+				return nil, 0, refuse(ErrTooComplex, adviceScans,
 					"more than %d scans, the limit is %d", maxScans, maxScans)
+			}
+			scanPixels += frame.scanPixels(payload)
+			if budget := limits.maxJPEGScanPixels(); scanPixels > budget {
+				return nil, 0, refuse(ErrTooComplex, adviceScans,
+					"%d scans over %d×%d pixels make %d pixel passes, the limit is %d",
+					scans, frame.width, frame.height, scanPixels, budget)
 			}
 			end := scanEnd(data, i)
 			body = append(body, segment...)
 			body = append(body, data[i:end]...)
 			i = end
+		case m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc:
+			frame = parseJPEGFrame(payload)
+			if px, maxPixels := frame.width*frame.height, limits.maxPixels(); px > maxPixels {
+				return nil, 0, fmt.Errorf("%w: the frame declares %d×%d = %d pixels, the limit is %d",
+					ErrTooManyPixels, frame.width, frame.height, px, maxPixels)
+			}
+			body = append(body, segment...)
 		default:
-			// DQT, DHT, SOFn, DRI, DNL, DAC, EXP and the rest: structure the
+			// DQT, DHT, DRI, DNL, DAC, EXP and the rest: structure the
 			// decoder needs. The verifying decode rejects what it cannot use.
 			body = append(body, segment...)
 		}
 	}
+}
+
+// adviceScans is the artist's message for a JPEG whose scans cost too much.
+const adviceScans = "this image has too many progressive passes — export it again as a normal JPEG"
+
+// jpegFrame is what a SOFn segment says about the size of the image and of
+// its components.
+type jpegFrame struct {
+	width, height int64
+	maxH, maxV    int64
+	// sampling maps a component id to its horizontal and vertical sampling
+	// factors.
+	sampling map[byte][2]int64
+}
+
+// parseJPEGFrame reads a SOFn payload; a malformed one yields a frame with no
+// components, which the verifying decode refuses anyway.
+func parseJPEGFrame(p []byte) jpegFrame {
+	f := jpegFrame{sampling: map[byte][2]int64{}}
+	if len(p) < 6 {
+		return f
+	}
+	f.height, f.width = int64(p[1])<<8|int64(p[2]), int64(p[3])<<8|int64(p[4])
+	for c := 0; c < int(p[5]) && 6+3*c+2 < len(p); c++ {
+		h, v := int64(p[7+3*c]>>4), int64(p[7+3*c]&15)
+		f.sampling[p[6+3*c]] = [2]int64{h, v}
+		f.maxH, f.maxV = max(f.maxH, h), max(f.maxV, v)
+	}
+	return f
+}
+
+// scanPixels returns how many pixels (in 8×8 blocks, rounded up) the scan
+// whose SOS payload is p walks: the pixels of each component it covers.
+func (f jpegFrame) scanPixels(p []byte) int64 {
+	var total int64
+	if len(p) < 1 || f.maxH == 0 || f.maxV == 0 {
+		return f.width * f.height // before any frame: count the whole image
+	}
+	for c := 0; c < int(p[0]) && 1+2*c < len(p); c++ {
+		s, ok := f.sampling[p[1+2*c]]
+		if !ok {
+			continue
+		}
+		w := (f.width*s[0] + f.maxH - 1) / f.maxH
+		h := (f.height*s[1] + f.maxV - 1) / f.maxV
+		total += (w + 7) / 8 * ((h + 7) / 8) * 64
+	}
+	return total
 }
 
 // appendJPEGSegment appends a marker segment whose payload is the parts

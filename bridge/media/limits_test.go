@@ -46,6 +46,29 @@ func TestJPEGWithTooManyScansIsRefusedBeforeDecoding(t *testing.T) {
 	}
 }
 
+// The scans' work is bounded as a whole: 64 scans are fine on a small image,
+// not over 16 megapixels; a baseline JPEG is far below the budget at any
+// accepted size.
+func TestJPEGScanWorkIsBounded(t *testing.T) {
+	_, err := Process(t.Context(), progressiveJPEG(4000, 4000, 1, 64), Limits{})
+	refusedAs(t, err, ErrTooComplex, "this image has too many progressive passes")
+	if !strings.Contains(err.Error(), "the limit is 1000000000") {
+		t.Errorf("message %q does not give the limit", err)
+	}
+	// The same file is fine when each scan covers fewer pixels.
+	if _, err := Process(t.Context(), progressiveJPEG(1000, 1000, 1, 64), Limits{}); err != nil {
+		t.Fatal(err)
+	}
+	// Chroma scans of a subsampled image count a quarter of the pixels each.
+	f := parseJPEGFrame([]byte{8, 0x03, 0xe8, 0x07, 0xd0, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1}) // 2000×1000, 4:2:0
+	if y, cb, all := f.scanPixels([]byte{1, 1, 0}), f.scanPixels([]byte{1, 2, 0}), f.scanPixels([]byte{3, 1, 0, 2, 0, 3, 0}); y != 2000*1000 || cb != 1000*504 || all != y+2*cb {
+		t.Errorf("scan pixels Y %d, Cb %d, all %d", y, cb, all)
+	}
+	if _, err := Process(t.Context(), progressiveJPEG(1000, 1000, 1, 64), Limits{MaxJPEGScanPixels: 63 * 1000 * 1000}); !errors.Is(err, ErrTooComplex) {
+		t.Errorf("MaxJPEGScanPixels: %v", err)
+	}
+}
+
 func TestJPEGWithTooManySegmentsIsRefused(t *testing.T) {
 	plain := encodeJPEG(t, testPicture(16, 16, 1), 80)
 	var many [][]byte

@@ -31,6 +31,14 @@ const (
 	// file stays tiny. Encoders write 1 scan (baseline) or about 10
 	// (progressive: libjpeg 10, mozjpeg up to about 20); 64 leaves room.
 	DefaultMaxJPEGScans = 64
+	// DefaultMaxJPEGScanPixels bounds the work of all the scans of a JPEG
+	// together: the sum, over the scans, of the pixels of the components each
+	// one covers. The decoder spends about the same time on every block of a
+	// scan whatever the scan holds (it copies each 8×8 block of coefficients
+	// in and out), so this, not the file size, is what a decode costs. A
+	// billion accepts a libjpeg progressive file (10 scans) at 50 megapixels
+	// without chroma subsampling, and 64 scans up to about 15 megapixels.
+	DefaultMaxJPEGScanPixels = 1_000_000_000
 	// DefaultMaxGIFFrames is the most frames a GIF may have by default. Every
 	// frame is decoded to check it, so the count bounds the per-frame overhead
 	// a file of tiny frames would otherwise multiply.
@@ -52,6 +60,9 @@ type Limits struct {
 	// MaxJPEGScans is the most scans a JPEG may have; 0 or less means
 	// DefaultMaxJPEGScans.
 	MaxJPEGScans int
+	// MaxJPEGScanPixels bounds the pixels all scans of a JPEG cover
+	// together; 0 or less means DefaultMaxJPEGScanPixels.
+	MaxJPEGScanPixels int64
 	// MaxGIFFrames is the most frames a GIF may have; 0 or less means
 	// DefaultMaxGIFFrames.
 	MaxGIFFrames int
@@ -66,12 +77,13 @@ type Limits struct {
 // DefaultLimits returns the limits used for a zero Limits, spelled out.
 func DefaultLimits() Limits {
 	return Limits{
-		MaxBytes:     DefaultMaxBytes,
-		MaxPixels:    DefaultMaxPixels,
-		MaxJPEGScans: DefaultMaxJPEGScans,
-		MaxGIFFrames: DefaultMaxGIFFrames,
-		MaxChunks:    DefaultMaxChunks,
-		Types:        []string{TypePNG, TypeJPEG, TypeGIF, TypeWebP},
+		MaxBytes:          DefaultMaxBytes,
+		MaxPixels:         DefaultMaxPixels,
+		MaxJPEGScans:      DefaultMaxJPEGScans,
+		MaxJPEGScanPixels: DefaultMaxJPEGScanPixels,
+		MaxGIFFrames:      DefaultMaxGIFFrames,
+		MaxChunks:         DefaultMaxChunks,
+		Types:             []string{TypePNG, TypeJPEG, TypeGIF, TypeWebP},
 	}
 }
 
@@ -90,6 +102,12 @@ func (l Limits) maxPixels() int64 {
 }
 
 func (l Limits) maxJPEGScans() int { return orDefault(l.MaxJPEGScans, DefaultMaxJPEGScans) }
+func (l Limits) maxJPEGScanPixels() int64 {
+	if l.MaxJPEGScanPixels <= 0 {
+		return DefaultMaxJPEGScanPixels
+	}
+	return l.MaxJPEGScanPixels
+}
 func (l Limits) maxGIFFrames() int { return orDefault(l.MaxGIFFrames, DefaultMaxGIFFrames) }
 func (l Limits) maxChunks() int    { return orDefault(l.MaxChunks, DefaultMaxChunks) }
 

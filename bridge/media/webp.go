@@ -26,7 +26,7 @@ func webpKeepChunk(fourCC string) bool {
 
 // stripWebP rewrites the RIFF container: a simple file (VP8 or VP8L) keeps its
 // one image chunk, an extended file keeps VP8X (with its EXIF and XMP flags
-// cleared, and the ICC flag when the profile is dropped), the chunks
+// cleared, and the ICC flag set exactly when a profile is kept), the chunks
 // webpKeepChunk names and the ICC profile rebuilt by sanitizeICC. The RIFF size
 // is recomputed and anything after the RIFF form is dropped. Animated WebP is
 // refused: it cannot be decoded to verify it or compute its blurhash. More
@@ -100,7 +100,9 @@ func stripWebP(data []byte, limits Limits) ([]byte, int, error) {
 	if !extended {
 		return nil, 0, fmt.Errorf("%w: empty RIFF form", ErrCorrupt)
 	}
-	if !iccKept {
+	if iccKept {
+		out[12+8] |= vp8xFlagICC
+	} else {
 		out[12+8] &^= vp8xFlagICC
 	}
 	binary.LittleEndian.PutUint32(out[4:8], uint32(len(out)-8))
