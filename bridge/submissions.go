@@ -24,6 +24,9 @@ type FlowConfig struct {
 	PendingExpiry time.Duration // default 7 days
 	TermsURL      string
 	PrivacyURL    string
+	// DefaultLicense is the license URL preselected on new panels (empty:
+	// all rights reserved).
+	DefaultLicense string
 }
 
 // Flow is the Discord submission flow: it implements discord.Handler on top of
@@ -159,6 +162,7 @@ func (f *Flow) ThreadStarted(ctx context.Context, s discord.Starter) {
 		ExpiresAt: now.Add(f.cfg.PendingExpiry),
 	}
 	rec.Draft.Submission = submissionFromStarter(s, images)
+	rec.Draft.Submission.License = f.cfg.DefaultLicense
 	if err := f.store.CreateSubmission(ctx, rec); err != nil {
 		if !errors.Is(err, ErrLiveSubmission) {
 			log.ErrorContext(ctx, "store submission", "err", err)
@@ -329,6 +333,7 @@ func (f *Flow) panel(rec SubmissionRecord) discord.Panel {
 		p.Images = append(p.Images, discord.PanelImage{Filename: img.Filename, Alt: img.Alt,
 			AltSource: discord.AltSource(img.AltSource), Spoiler: img.Spoiler})
 	}
+	p.Licenses, p.License = licenseChoices(), licenseValue(sub.License)
 	if rec.PostID != "" {
 		p.PostURL = f.svc.ap.NoteIRI(rec.PostID)
 		p.CanUpdate = rec.State == SubmissionPublished && d.StarterEdited
@@ -432,6 +437,10 @@ func (f *Flow) PanelButton(ctx context.Context, p discord.Press) discord.Reply {
 			}
 			rec.Draft.Notice = "AI descriptions are off: AI drafts were removed. (Your choice is remembered for your next posts.)"
 		}
+	case discord.ActionLicense:
+		if refusal := f.chooseLicense(&rec, p.Values); refusal != "" {
+			return discord.Reply{Ephemeral: refusal}
+		}
 	case discord.ActionRefresh:
 		st, err := f.bot.FetchStarter(ctx, rec.ThreadID)
 		if err != nil {
@@ -459,9 +468,10 @@ func (f *Flow) refreshFrom(ctx context.Context, rec *SubmissionRecord, st discor
 		rec.Draft.Notice = "Your post has no image any more; the previous images are kept. " + strings.Join(notes, " ")
 		return
 	}
-	keepCW := rec.Draft.Submission.ContentWarning
+	keepCW, keepLicense := rec.Draft.Submission.ContentWarning, rec.Draft.Submission.License
 	rec.Draft.Submission = submissionFromStarter(st, images)
 	rec.Draft.Submission.ContentWarning = keepCW
+	rec.Draft.Submission.License = keepLicense
 	rec.Draft.Title = st.Title
 	rec.Draft.AskedMissingAlt = false
 	rec.Draft.Notice = strings.TrimSpace("Updated from your message. " + strings.Join(notes, " "))

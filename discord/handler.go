@@ -94,7 +94,7 @@ const (
 func (a Action) Valid() bool {
 	switch a {
 	case ActionConfirm, ActionCancel, ActionAIToggle, ActionRefresh, ActionCreditsToggle,
-		ActionEditDescriptions, ActionUpdate:
+		ActionEditDescriptions, ActionUpdate, ActionLicense:
 		return true
 	}
 	return false
@@ -107,6 +107,8 @@ type Press struct {
 	MessageID    string // the panel message
 	SubmissionID string
 	Action       Action
+	// Values are the chosen values of a select (ActionLicense).
+	Values []string
 }
 
 // Invocation describes who ran a slash command, and where.

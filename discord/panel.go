@@ -44,6 +44,10 @@ type Panel struct {
 	PostURL string
 	// CanUpdate shows "Update on the Fediverse" on a published panel.
 	CanUpdate bool
+	// Licenses are the options of the license select (none: no select);
+	// License is the Value of the chosen one.
+	Licenses []LicenseChoice
+	License  string
 }
 
 // PanelImage is one image of the preview.

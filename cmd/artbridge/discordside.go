@@ -94,6 +94,7 @@ func newDiscordSide(ctx context.Context, inst *instance, b *bridge.Service) (*di
 	flow := bridge.NewFlow(b, bridge.FlowConfig{
 		AcceptedTypes: dc.AcceptedTypes, MaxImages: dc.MaxImages, CreditsFormat: dc.CreditsFormat,
 		PendingExpiry: expiry, TermsURL: dc.TermsURL, PrivacyURL: dc.PrivacyURL,
+		DefaultLicense: inst.cfg.Instance.DefaultLicense,
 	}, inst.db, nil, ai)
 	botCfg := dc.Config
 	botCfg.AllowPrivateAddresses = inst.cfg.Federation.AllowPrivateAddresses
