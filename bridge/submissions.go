@@ -28,6 +28,9 @@ type FlowConfig struct {
 	// DefaultLanguage is preselected (default the first).
 	Languages       []string
 	DefaultLanguage string
+	// DefaultLicense is the license URL preselected on new panels (empty:
+	// all rights reserved).
+	DefaultLicense string
 }
 
 // Flow is the Discord submission flow: it implements discord.Handler on top of
@@ -173,6 +176,7 @@ func (f *Flow) ThreadStarted(ctx context.Context, s discord.Starter) {
 	}
 	rec.Draft.Submission, rec.Draft.SuggestedCW = submissionFromStarter(s, images)
 	rec.Draft.Submission.Language = f.cfg.DefaultLanguage
+	rec.Draft.Submission.License = f.cfg.DefaultLicense
 	if err := f.store.CreateSubmission(ctx, rec); err != nil {
 		if !errors.Is(err, ErrLiveSubmission) {
 			log.ErrorContext(ctx, "store submission", "err", err)
@@ -347,6 +351,7 @@ func (f *Flow) panel(rec SubmissionRecord) discord.Panel {
 		p.Images = append(p.Images, discord.PanelImage{Filename: img.Filename, Alt: img.Alt,
 			AltSource: discord.AltSource(img.AltSource), Spoiler: img.Spoiler})
 	}
+	p.Licenses, p.License = licenseChoices(), licenseValue(sub.License)
 	if rec.PostID != "" {
 		p.PostURL = f.svc.ap.NoteIRI(rec.PostID)
 		p.CanUpdate = rec.State == SubmissionPublished && d.StarterEdited
@@ -473,6 +478,10 @@ func (f *Flow) PanelButton(ctx context.Context, p discord.Press) discord.Reply {
 			}
 			rec.Draft.Notice = "AI descriptions are off: AI drafts were removed. (Your choice is remembered for your next posts.)"
 		}
+	case discord.ActionLicense:
+		if refusal := f.chooseLicense(&rec, p.Values); refusal != "" {
+			return discord.Reply{Ephemeral: refusal}
+		}
 	case discord.ActionRefresh:
 		st, err := f.bot.FetchStarter(ctx, rec.ThreadID)
 		if err != nil {
@@ -501,6 +510,7 @@ func (f *Flow) refreshFrom(ctx context.Context, rec *SubmissionRecord, st discor
 	keep := rec.Draft.Submission
 	rec.Draft.Submission, rec.Draft.SuggestedCW = submissionFromStarter(st, images)
 	rec.Draft.Submission.ContentWarning, rec.Draft.Submission.Language = keep.ContentWarning, keep.Language
+	rec.Draft.Submission.License = keep.License
 	rec.Draft.Title = st.Title
 	rec.Draft.AskedMissingAlt = false
 	rec.Draft.Notice = strings.TrimSpace("Updated from your message. " + strings.Join(notes, " "))

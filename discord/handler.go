@@ -96,7 +96,7 @@ const (
 func (a Action) Valid() bool {
 	switch a {
 	case ActionConfirm, ActionCancel, ActionAIToggle, ActionRefresh, ActionCreditsToggle,
-		ActionEditDescriptions, ActionUpdate, ActionLanguage:
+		ActionEditDescriptions, ActionUpdate, ActionLanguage, ActionLicense:
 		return true
 	}
 	return false
@@ -109,7 +109,7 @@ type Press struct {
 	MessageID    string // the panel message
 	SubmissionID string
 	Action       Action
-	// Values are the options chosen in a select (ActionLanguage).
+	// Values are the options chosen in a select (ActionLanguage, ActionLicense).
 	Values []string
 }
 

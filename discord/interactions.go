@@ -77,7 +77,8 @@ func (b *Bot) onComponent(ctx context.Context, i *discordgo.Interaction, respond
 	if err != nil || action == descriptionsModal {
 		return // another app's component, or not a button of ours
 	}
-	p := Press{UserID: interactionUser(i), ChannelID: i.ChannelID, SubmissionID: sub, Action: Action(action)}
+	p := Press{UserID: interactionUser(i), ChannelID: i.ChannelID, SubmissionID: sub, Action: Action(action),
+		Values: data.Values}
 	if i.Message != nil {
 		p.MessageID = i.Message.ID
 	}

@@ -51,6 +51,10 @@ type Panel struct {
 	// language select (shown while pending when there are two or more).
 	Language  string
 	Languages []LanguageOption
+	// Licenses are the options of the license select (none: no select);
+	// License is the Value of the chosen one.
+	Licenses []LicenseChoice
+	License  string
 }
 
 // PanelImage is one image of the preview.

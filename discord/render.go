@@ -227,6 +227,13 @@ func panelComponents(p Panel, state PanelState) ([]discordgo.MessageComponent, e
 		}
 		rows = append(rows, row)
 	}
+	if pending {
+		if row, ok, err := licenseRow(p); err != nil {
+			return nil, err
+		} else if ok {
+			rows = append(rows, row)
+		}
+	}
 	if state == StatePublished {
 		var row discordgo.ActionsRow
 		if p.CanUpdate {

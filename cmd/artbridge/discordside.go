@@ -95,6 +95,7 @@ func newDiscordSide(ctx context.Context, inst *instance, b *bridge.Service) (*di
 		AcceptedTypes: dc.AcceptedTypes, MaxImages: dc.MaxImages, CreditsFormat: dc.CreditsFormat,
 		PendingExpiry: expiry, TermsURL: dc.TermsURL, PrivacyURL: dc.PrivacyURL,
 		Languages: dc.WithDefaults().Languages, DefaultLanguage: dc.WithDefaults().DefaultLanguage,
+		DefaultLicense: inst.cfg.Instance.DefaultLicense,
 	}, inst.db, nil, ai)
 	botCfg := dc.Config
 	botCfg.AllowPrivateAddresses = inst.cfg.Federation.AllowPrivateAddresses
