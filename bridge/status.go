@@ -92,4 +92,5 @@ func hostList(hosts []string) string {
 	}
 	return strings.Join(uniq, ", ")
 }
+
 var _ discord.StatusHandler = (*Flow)(nil)
