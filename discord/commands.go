@@ -25,7 +25,7 @@ func commands(contexts ...discordgo.InteractionContextType) []*discordgo.Applica
 			Required:    false,
 			MaxLength:   512,
 		}},
-	}}
+	}, statusCommand(&dm, &contexts)}
 }
 
 // registerCommands overwrites the application's commands. With a guild

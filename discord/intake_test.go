@@ -1,6 +1,7 @@
 package discord
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -64,12 +65,15 @@ func TestIntakeForumThread(t *testing.T) {
 		t.Errorf("identify: %+v (want intents %d)", ids, Intents)
 	}
 	// A guild command for the guild, and a global one for DMs with the bot.
-	cmds := e.srv.Commands()
-	if len(cmds) != 2 {
-		t.Fatalf("commands: %+v", cmds)
+	// Each of /delete_fedi and /fedi_status: one guild command and one global.
+	wctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.srv.WaitFor(wctx, func() bool { return len(e.srv.Commands()) == 4 }); err != nil {
+		t.Fatalf("commands: %+v", e.srv.Commands())
 	}
+	cmds := e.srv.Commands()
 	for _, c := range cmds {
-		if c.Name != "delete_fedi" {
+		if c.Name != "delete_fedi" && c.Name != "fedi_status" {
 			t.Errorf("command %q", c.Name)
 		}
 		if c.GuildID == "" && (c.DMPermission == nil || !*c.DMPermission || !slices.Equal(c.Contexts, []int{1})) {

@@ -174,6 +174,10 @@ func (b *Bot) onModalSubmit(ctx context.Context, i *discordgo.Interaction, respo
 // onCommand handles /delete_fedi.
 func (b *Bot) onCommand(ctx context.Context, i *discordgo.Interaction, respond responder) {
 	data, ok := i.Data.(discordgo.ApplicationCommandInteractionData)
+	if ok && data.Name == statusCommandName {
+		b.onStatusCommand(ctx, i, data, respond)
+		return
+	}
 	if !ok || data.Name != deleteCommandName {
 		return
 	}

@@ -28,6 +28,9 @@ type app struct {
 	// on [metrics] listen.
 	obs     *observability
 	metrics *metricsServer
+	// levels reloads log_level on SIGHUP.
+	levels *logLevelReloader
+	env    Env
 }
 
 func newApp(ctx context.Context, inst *instance, env Env) (*app, error) {
@@ -47,7 +50,7 @@ func newApp(ctx context.Context, inst *instance, env Env) (*app, error) {
 	}
 	b.SetModerator(mod)
 	a := &app{inst: inst, bridge: b, media: mediaHandler(filepath.Join(inst.cfg.DataDir, "media")), discord: ds,
-		moderator: mod}
+		moderator: mod, env: env}
 	a.obs = newObservability(a)
 	return a, nil
 }
@@ -95,6 +98,7 @@ func (a *app) start(ctx context.Context) error {
 	}
 	a.rules = startRulesReloader(a.inst.cfg.Moderation.Rules, a.moderator, a.inst.log)
 	a.metrics = startMetrics(ctx, a)
+	a.levels = startLogLevelReloader(a.inst, a.env)
 	return nil
 }
 
@@ -102,6 +106,7 @@ func (a *app) start(ctx context.Context) error {
 func (a *app) close(ctx context.Context) error {
 	adminErr := errors.Join(a.admin.close(ctx), a.metrics.close(ctx))
 	a.rules.stop()
+	a.levels.stop()
 	return errors.Join(adminErr, a.discord.close(ctx), a.inst.ap.Close(ctx))
 }
 

@@ -37,6 +37,8 @@ type Config struct {
 	// given holds the keys the file set ("base_url", "discord.token", and
 	// "discord" for a section), for checks that depend on what was written.
 	given map[string]bool
+	// path is the file the config was read from ("" for the defaults).
+	path string
 }
 
 // MetricsConfig is the operators' listener: /metrics and the admin page.
@@ -179,6 +181,7 @@ func defaultConfig() Config {
 // environment's secrets and validates every key, also of features that are off.
 func loadConfig(path string, getenv func(string) string) (Config, error) {
 	cfg := defaultConfig()
+	cfg.path = path
 	if path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {

@@ -88,8 +88,9 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 
 // Descriptions of the families read from the database at scrape time.
 var (
-	descDeliveries = prometheus.NewDesc("artbridge_deliveries",
-		"Deliveries in the queue's history, by state (delivered and failed are outcomes; queued is pending).", []string{"state"}, nil)
+	descDeliveries = prometheus.NewDesc("artbridge_deliveries_total",
+		"Deliveries that ended, by outcome: delivered, failed (gave up or refused), cancelled (by a takedown). "+
+			"Counted from the database, which keeps every delivery.", []string{"outcome"}, nil)
 	descQueueDepth = prometheus.NewDesc("artbridge_delivery_queue_depth",
 		"Deliveries waiting to be sent (queued).", nil, nil)
 	descQueueOldest = prometheus.NewDesc("artbridge_delivery_queue_oldest_age_seconds",
@@ -100,8 +101,8 @@ var (
 	descPosts     = prometheus.NewDesc("artbridge_posts", "Posts, by state.", []string{"state"}, nil)
 	descReports   = prometheus.NewDesc("artbridge_moderation_reports_open",
 		"Moderation reports not lifted, by the action taken.", []string{"action"}, nil)
-	descInbound = prometheus.NewDesc("artbridge_inbound_activities",
-		"Inbound activities stored, by type.", []string{"type"}, nil)
+	descInbound = prometheus.NewDesc("artbridge_inbound_activities_total",
+		"Inbound activities accepted by the inbox, by type (counted from the database, which keeps them).", []string{"type"}, nil)
 	descInboundPending = prometheus.NewDesc("artbridge_inbound_pending",
 		"Inbound activities not processed yet.", nil, nil)
 	descAltText = prometheus.NewDesc("artbridge_alttext_requests_24h",
@@ -147,8 +148,13 @@ func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	gauge(descStatusUp, 1)
+	counter := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
+	}
 	for _, s := range storage.DeliveryStates {
-		gauge(descDeliveries, float64(st.Deliveries[s]), s)
+		if s != "queued" {
+			counter(descDeliveries, float64(st.Deliveries[s]), s)
+		}
 	}
 	gauge(descQueueDepth, float64(st.Deliveries["queued"]))
 	oldest := 0.0
@@ -166,11 +172,11 @@ func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
 	seen := map[string]bool{}
 	for _, t := range inboundTypes {
 		seen[t] = true
-		gauge(descInbound, float64(st.Inbound[t]), t)
+		counter(descInbound, float64(st.Inbound[t]), t)
 	}
 	for t, n := range st.Inbound {
 		if !seen[t] && len(t) <= 32 {
-			gauge(descInbound, float64(n), t)
+			counter(descInbound, float64(n), t)
 		}
 	}
 	gauge(descInboundPending, float64(st.InboundPending))

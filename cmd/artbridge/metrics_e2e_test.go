@@ -72,12 +72,12 @@ func TestMetricsFamiliesPresentAndMoving(t *testing.T) {
 		t.Fatalf("/metrics: %d", code)
 	}
 	zeros := []string{
-		`artbridge_deliveries{state="queued"}`, `artbridge_deliveries{state="delivered"}`,
-		`artbridge_deliveries{state="failed"}`, `artbridge_deliveries{state="cancelled"}`,
+		`artbridge_deliveries_total{outcome="delivered"}`,
+		`artbridge_deliveries_total{outcome="failed"}`, `artbridge_deliveries_total{outcome="cancelled"}`,
 		`artbridge_delivery_queue_depth`, `artbridge_delivery_queue_oldest_age_seconds`, `artbridge_delivery_failing_hosts`,
 		`artbridge_followers`, `artbridge_posts{state="live"}`, `artbridge_posts{state="deleted"}`,
 		`artbridge_moderation_reports_open{action="silence"}`, `artbridge_moderation_reports_open{action="suspend"}`,
-		`artbridge_inbound_activities{type="Follow"}`, `artbridge_inbound_pending`, `artbridge_alttext_requests_24h`,
+		`artbridge_inbound_activities_total{type="Follow"}`, `artbridge_inbound_pending`, `artbridge_alttext_requests_24h`,
 		`artbridge_inbox_requests_total{status="202"}`, `artbridge_inbox_requests_total{status="401"}`,
 		`artbridge_discord_connected{enabled="false"}`,
 	}
@@ -96,6 +96,10 @@ func TestMetricsFamiliesPresentAndMoving(t *testing.T) {
 	down := aptest.NewServer(t)
 	follow(t, ctx, s, healthy.AddActor("ann"))
 	follow(t, ctx, s, down.AddActor("gus"))
+	refusing := aptest.NewServer(t)
+	gil := refusing.AddActor("gil")
+	follow(t, ctx, s, gil)
+	refusing.Script(gil.DeliveryInbox(), aptest.Response{Status: http.StatusForbidden}) // permanent: failed at once
 	down.Down()
 	img := writePNG(t, t.TempDir(), "art.png")
 	if res := runBinary(t, "", nil, "post", "publish", "--config", s.Config, "--image", img, "--alt", "A test image."); res.Code != 0 {
@@ -106,16 +110,19 @@ func TestMetricsFamiliesPresentAndMoving(t *testing.T) {
 		return queryInt(t, s.DataDir, `SELECT COUNT(*) FROM deliveries WHERE host = ? AND state = 'queued' AND attempts >= 1`,
 			down.Host()) >= 1
 	})
+	waitUntil(t, "the refused delivery failed", 15*time.Second, func() bool {
+		return queryInt(t, s.DataDir, `SELECT COUNT(*) FROM deliveries WHERE host = ? AND state = 'failed'`, refusing.Host()) >= 1
+	})
 	_, after := httpGet(t, base+"/metrics")
 	for sample, want := range map[string]float64{
-		`artbridge_followers`: 2, `artbridge_posts{state="live"}`: 1, `artbridge_delivery_failing_hosts`: 1,
-		`artbridge_inbound_activities{type="Follow"}`: 2,
+		`artbridge_followers`: 3, `artbridge_posts{state="live"}`: 1, `artbridge_delivery_failing_hosts`: 1,
+		`artbridge_inbound_activities_total{type="Follow"}`: 3, `artbridge_deliveries_total{outcome="failed"}`: 1,
 	} {
 		if v := metricValue(t, after, sample); v != want {
 			t.Errorf("after publish: %s = %v, want %v", sample, v, want)
 		}
 	}
-	for _, sample := range []string{`artbridge_deliveries{state="delivered"}`, `artbridge_delivery_queue_depth`,
+	for _, sample := range []string{`artbridge_deliveries_total{outcome="delivered"}`, `artbridge_delivery_queue_depth`,
 		`artbridge_inbox_requests_total{status="202"}`} {
 		if v := metricValue(t, after, sample); v < 1 {
 			t.Errorf("after publish: %s = %v, want ≥ 1", sample, v)
@@ -128,7 +135,7 @@ func TestMetricsFamiliesPresentAndMoving(t *testing.T) {
 	}
 	res := runBinary(t, "", nil, "status", "--config", s.Config)
 	if res.Code != 0 || !strings.Contains(res.Stdout, "server: running") || !strings.Contains(res.Stdout, down.Host()) ||
-		!strings.Contains(res.Stdout, "followers: 2") {
+		!strings.Contains(res.Stdout, "followers: 3") {
 		t.Errorf("artbridge status: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
 }

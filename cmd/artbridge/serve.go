@@ -16,10 +16,12 @@ import (
 	"github.com/artbridge/artbridge/storage"
 )
 
-func newLogger(env Env, level string) *slog.Logger {
+func newLogger(env Env, level string) (*slog.Logger, *slog.LevelVar) {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
-	return slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: l}))
+	lv := new(slog.LevelVar)
+	lv.Set(l)
+	return slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: lv})), lv
 }
 
 // instance is a configured artbridge with its database open: what serve runs
@@ -30,6 +32,8 @@ type instance struct {
 	db    *storage.DB
 	ap    *ap.Service
 	guard netguard.Policy
+	// level is the logger's level, changed by SIGHUP (reload.go).
+	level *slog.LevelVar
 }
 
 // openInstance loads the config, opens the data directory and builds the
@@ -46,7 +50,7 @@ func openInstance(ctx context.Context, configPath string, env Env) (*instance, e
 // ActivityPub service (not started). It refuses a data directory owned by
 // another user, and makes its files owner-only.
 func openConfigured(ctx context.Context, cfg Config, env Env) (*instance, error) {
-	log := newLogger(env, cfg.LogLevel)
+	log, level := newLogger(env, cfg.LogLevel)
 	if err := checkDataDirOwner(cfg.DataDir); err != nil {
 		return nil, usageError{err}
 	}
@@ -99,7 +103,7 @@ func openConfigured(ctx context.Context, cfg Config, env Env) (*instance, error)
 		db.Close()
 		return nil, usageError{err}
 	}
-	return &instance{cfg: cfg, log: log, db: db, ap: svc, guard: guard}, nil
+	return &instance{cfg: cfg, log: log, db: db, ap: svc, guard: guard, level: level}, nil
 }
 
 func runServe(ctx context.Context, args []string, env Env) error {
