@@ -17,6 +17,9 @@ type Notifier interface {
 	NotifyModerators(ctx context.Context, text string) error
 	FetchStarter(ctx context.Context, threadID string) (discord.Starter, error)
 	Download(ctx context.Context, url string, maxBytes int64) ([]byte, string, error)
+	// DownloadLink fetches an image the artist linked (and confirmed), from
+	// Discord's media proxy when it made a copy, through the SSRF guard.
+	DownloadLink(ctx context.Context, l discord.LinkImage, maxBytes int64) ([]byte, string, error)
 }
 
 // AltTexter drafts image descriptions with AI, only for artists who consented.
@@ -54,6 +57,11 @@ type Draft struct {
 	// SuggestedCW is a content warning offered from ||spoiler|| text; it is
 	// not applied until the artist sets it in the form.
 	SuggestedCW string `json:"suggested_cw,omitempty"`
+	// LinkOffers are linked images offered to a post without attachments;
+	// nothing is fetched until the artist accepts them.
+	LinkOffers []discord.LinkImage `json:"link_offers,omitempty"`
+	// LinkCredits are the links whose images the post uses: it credits them.
+	LinkCredits []string `json:"link_credits,omitempty"`
 }
 
 // SubmissionRecord is a stored Discord submission.

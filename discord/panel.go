@@ -51,6 +51,17 @@ type Panel struct {
 	// language select (shown while pending when there are two or more).
 	Language  string
 	Languages []LanguageOption
+	// LinkOffers are linked images waiting for the artist's yes: each is
+	// previewed (Discord shows the image from its own proxy) with the question
+	// "Use this image from host?" and the Use linked images button.
+	LinkOffers []PanelLink
+}
+
+// PanelLink is one linked image offered for the post.
+type PanelLink struct {
+	Host       string
+	PageURL    string
+	PreviewURL string // Discord's proxy copy, or the image URL
 }
 
 // PanelImage is one image of the preview.
