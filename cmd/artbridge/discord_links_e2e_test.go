@@ -52,10 +52,14 @@ func TestDiscordLinkOnlyPostPublishesAfterConfirmation(t *testing.T) {
 
 	const marker = "GPS-51.5N-SECRET"
 	page := "https://art.example/mira/status/12345"
-	thread, err := w.dc.CreateForumThreadWithPreviews(w.forum, artistID, "Linked piece", "New piece! "+page,
-		discordtest.LinkPreview{PageURL: page, ImageURL: "https://pbs.art.example/media/abc.jpg", Title: "Mira on art.example",
-			Image: &discordtest.File{Name: "abc.jpg", ContentType: "image/jpeg", Data: jpegWithExif(t, marker), Width: 64, Height: 48}})
+	// Discord unfurls the link a moment after the message is created.
+	thread, err := w.dc.CreateForumThread(w.forum, artistID, "Linked piece", "New piece! "+page)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.dc.UnfurlLinks(thread, thread, discordtest.LinkPreview{PageURL: page, ImageURL: "https://pbs.art.example/media/abc.jpg",
+		Title: "Mira on art.example",
+		Image: &discordtest.File{Name: "abc.jpg", ContentType: "image/jpeg", Data: jpegWithExif(t, marker), Width: 64, Height: 48}}); err != nil {
 		t.Fatal(err)
 	}
 	p := w.panel(t, ctx, thread, func(m discordtest.Message) bool {
@@ -142,7 +146,9 @@ func TestDiscordPrivateLinkRefusedAndPagesNeverFetched(t *testing.T) {
 		t.Fatalf("%d posts from a refused link", n)
 	}
 
-	pageThread, err := w.dc.CreateForumThread(w.forum, artistID, "Page", "My gallery: "+pageSite.URL+"/gallery")
+	// Discord's preview of the page has no image: it is a page, explained.
+	pageThread, err := w.dc.CreateForumThreadWithPreviews(w.forum, artistID, "Page", "My gallery: "+pageSite.URL+"/gallery",
+		discordtest.LinkPreview{PageURL: pageSite.URL + "/gallery", Title: "My gallery"})
 	if err != nil {
 		t.Fatal(err)
 	}

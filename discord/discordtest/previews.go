@@ -1,6 +1,7 @@
 package discordtest
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -110,4 +111,23 @@ func (s *Server) ProxyFetches() int {
 		}
 	}
 	return n
+}
+
+// UnfurlLinks adds link previews to a message after the fact, as Discord does a
+// moment after a message with links is created: the embeds are set and a
+// MESSAGE_UPDATE without edited_timestamp is dispatched (an unfurl is not an
+// edit).
+func (s *Server) UnfurlLinks(channelID, messageID string, previews ...LinkPreview) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.findMessageLocked(channelID, messageID)
+	if m == nil || m.Deleted {
+		return fmt.Errorf("discordtest: no message %s in %s", messageID, channelID)
+	}
+	for _, p := range previews {
+		m.Embeds = append(m.Embeds, s.previewEmbedLocked(p))
+	}
+	s.dispatchMessageLocked("MESSAGE_UPDATE", m)
+	s.notifyLocked()
+	return nil
 }
