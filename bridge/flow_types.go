@@ -27,9 +27,15 @@ type AltTexter interface {
 	// Enabled is false when no model is configured.
 	Enabled() bool
 	// Describe returns a labelled draft for one image.
-	Describe(ctx context.Context, artistID string, image []byte, mediaType string) (string, error)
+	Describe(ctx context.Context, artistID string, image []byte, mediaType string) (AIDraft, error)
 	// Message explains a Describe error to the artist in one sentence.
 	Message(err error) string
+}
+
+// AIDraft is a description drafted by a model.
+type AIDraft struct {
+	Text  string // labelled: what federates if the artist keeps it
+	Model string // the model that wrote it, as the endpoint reported it
 }
 
 // SubmissionState is where a Discord submission stands.

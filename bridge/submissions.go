@@ -241,7 +241,7 @@ func (f *Flow) collectImages(ctx context.Context, s discord.Starter, previous []
 		if prev, ok := findImage(previous, a.ID); ok {
 			prev.Spoiler = a.Spoiler
 			if a.Description != "" && prev.AltSource != AltArtist {
-				prev.Alt, prev.AltSource = a.Description, AltArtist
+				prev.Alt, prev.AltSource, prev.AltModel = a.Description, AltArtist, ""
 			}
 			images = append(images, prev)
 			continue
@@ -494,6 +494,7 @@ func (f *Flow) PanelButton(ctx context.Context, p discord.Press) discord.Reply {
 			for i := range rec.Draft.Submission.Images {
 				if rec.Draft.Submission.Images[i].AltSource == AltAI {
 					rec.Draft.Submission.Images[i].Alt, rec.Draft.Submission.Images[i].AltSource = "", AltNone
+					rec.Draft.Submission.Images[i].AltModel = ""
 				}
 			}
 			rec.Draft.Notice = "AI descriptions are off: AI drafts were removed. (Your choice is remembered for your next posts.)"
@@ -667,9 +668,10 @@ func (f *Flow) DescriptionsSubmitted(ctx context.Context, p discord.Press, form 
 		v := truncateRunes(strings.TrimSpace(values[i]), ap.MaxAltText)
 		switch {
 		case v == "":
-			img.Alt, img.AltSource = "", AltNone
-		case v == img.Alt && img.AltSource == AltAI:
-			// an AI draft the artist kept as it was
+			img.Alt, img.AltSource, img.AltModel = "", AltNone, ""
+		case img.AltSource == AltAI && sameWords(v, img.Alt):
+			// an AI draft the artist kept as it was (Discord may have
+			// changed its white space): it stays labelled and recorded as AI
 		default:
 			img.Alt, img.AltSource = v, AltArtist
 		}
@@ -836,7 +838,7 @@ func (f *Flow) draft(ctx context.Context, id string) {
 	}
 	type result struct {
 		idx  int
-		text string
+		draft AIDraft
 		err  error
 	}
 	var results []result
@@ -849,8 +851,8 @@ func (f *Flow) draft(ctx context.Context, id string) {
 			results = append(results, result{idx: i, err: err})
 			continue
 		}
-		text, err := f.ai.Describe(ctx, rec.ArtistID, data, img.MediaType)
-		results = append(results, result{idx: i, text: text, err: err})
+		draft, err := f.ai.Describe(ctx, rec.ArtistID, data, img.MediaType)
+		results = append(results, result{idx: i, draft: draft, err: err})
 	}
 	unlock := f.lock(id)
 	defer unlock()
@@ -872,7 +874,7 @@ func (f *Flow) draft(ctx context.Context, id string) {
 			problems = append(problems, fmt.Sprintf("Image %d: %s", r.idx+1, f.ai.Message(r.err)))
 			continue
 		}
-		img.Alt, img.AltSource = truncateRunes(r.text, ap.MaxAltText), AltAI
+		img.Alt, img.AltSource, img.AltModel = truncateRunes(r.draft.Text, ap.MaxAltText), AltAI, r.draft.Model
 		drafted++
 	}
 	switch {
