@@ -29,6 +29,9 @@ type Image struct {
 	SHA256    string    `json:"sha256"`
 	Alt       string    `json:"alt,omitempty"`
 	AltSource AltSource `json:"alt_source,omitempty"`
+	// AltModel is the model that drafted Alt when AltSource is AltAI: the
+	// database keeps who wrote every description (it does not federate).
+	AltModel string `json:"alt_model,omitempty"`
 	Spoiler   bool      `json:"spoiler,omitempty"`
 	Filename  string    `json:"filename,omitempty"`  // as uploaded, for the artist's eyes only
 	SourceID  string    `json:"source_id,omitempty"` // the Discord attachment it came from

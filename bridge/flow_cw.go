@@ -46,3 +46,8 @@ func (f *Flow) languageChoice(v string) (string, bool) {
 	}
 	return f.cfg.Languages[i], true
 }
+
+// sameWords reports whether a and b differ at most in white space.
+func sameWords(a, b string) bool {
+	return strings.Join(strings.Fields(a), " ") == strings.Join(strings.Fields(b), " ")
+}

@@ -17,6 +17,9 @@ type Notifier interface {
 	NotifyModerators(ctx context.Context, text string) error
 	FetchStarter(ctx context.Context, threadID string) (discord.Starter, error)
 	Download(ctx context.Context, url string, maxBytes int64) ([]byte, string, error)
+	// DownloadLink fetches an image the artist linked (and confirmed), from
+	// Discord's media proxy when it made a copy, through the SSRF guard.
+	DownloadLink(ctx context.Context, l discord.LinkImage, maxBytes int64) ([]byte, string, error)
 }
 
 // AltTexter drafts image descriptions with AI, only for artists who consented.
@@ -24,9 +27,15 @@ type AltTexter interface {
 	// Enabled is false when no model is configured.
 	Enabled() bool
 	// Describe returns a labelled draft for one image.
-	Describe(ctx context.Context, artistID string, image []byte, mediaType string) (string, error)
+	Describe(ctx context.Context, artistID string, image []byte, mediaType string) (AIDraft, error)
 	// Message explains a Describe error to the artist in one sentence.
 	Message(err error) string
+}
+
+// AIDraft is a description drafted by a model.
+type AIDraft struct {
+	Text  string // labelled: what federates if the artist keeps it
+	Model string // the model that wrote it, as the endpoint reported it
 }
 
 // SubmissionState is where a Discord submission stands.
@@ -54,6 +63,11 @@ type Draft struct {
 	// SuggestedCW is a content warning offered from ||spoiler|| text; it is
 	// not applied until the artist sets it in the form.
 	SuggestedCW string `json:"suggested_cw,omitempty"`
+	// LinkOffers are linked images offered to a post without attachments;
+	// nothing is fetched until the artist accepts them.
+	LinkOffers []discord.LinkImage `json:"link_offers,omitempty"`
+	// LinkCredits are the links whose images the post uses: it credits them.
+	LinkCredits []string `json:"link_credits,omitempty"`
 }
 
 // SubmissionRecord is a stored Discord submission.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -122,11 +121,9 @@ func (f *Flow) lock(id string) func() {
 const (
 	msgOnlyArtist   = "Only the artist who posted this can do that."
 	msgGone         = "This submission no longer exists."
-	msgNoImages     = "I can only publish images attached to the first message of the thread. Links to images elsewhere can't be federated: attach the files themselves (PNG, JPEG, GIF or WebP) and open a new thread."
+	msgNoImages     = "I found no image to publish: attach your art (PNG, JPEG, GIF or WebP), or link the image file itself, in a new thread."
 	msgNoAttachment = "There is no image in this post, so there is nothing to publish to the Fediverse. Attach your art (PNG, JPEG, GIF or WebP) in a new thread."
 )
-
-var linkPattern = regexp.MustCompile(`https?://\S+`)
 
 // ThreadStarted turns a new art-forum thread into a pending submission with a panel.
 func (f *Flow) ThreadStarted(ctx context.Context, s discord.Starter) {
@@ -138,9 +135,16 @@ func (f *Flow) ThreadStarted(ctx context.Context, s discord.Starter) {
 		return
 	}
 	images, notes := f.collectImages(ctx, s, nil)
-	if len(images) == 0 {
+	offers := f.offerLinks(s)
+	if pages := pagesNote(s.PageLinks); pages != "" && len(images) == 0 {
+		notes = append(notes, pages)
+	}
+	if len(images) == 0 && len(offers) > 0 {
+		notes = append([]string{msgLinkOffer}, notes...)
+	}
+	if len(images) == 0 && len(offers) == 0 {
 		text := msgNoAttachment
-		if linkPattern.MatchString(s.Content) {
+		if len(s.PageLinks) > 0 {
 			text = msgNoImages
 		}
 		if len(notes) > 0 {
@@ -177,6 +181,9 @@ func (f *Flow) ThreadStarted(ctx context.Context, s discord.Starter) {
 	rec.Draft.Submission, rec.Draft.SuggestedCW = submissionFromStarter(s, images)
 	rec.Draft.Submission.Language = f.cfg.DefaultLanguage
 	rec.Draft.Submission.License = f.cfg.DefaultLicense
+	if len(images) == 0 {
+		rec.Draft.LinkOffers = offers
+	}
 	if err := f.store.CreateSubmission(ctx, rec); err != nil {
 		if !errors.Is(err, ErrLiveSubmission) {
 			log.ErrorContext(ctx, "store submission", "err", err)
@@ -238,7 +245,7 @@ func (f *Flow) collectImages(ctx context.Context, s discord.Starter, previous []
 		if prev, ok := findImage(previous, a.ID); ok {
 			prev.Spoiler = a.Spoiler
 			if a.Description != "" && prev.AltSource != AltArtist {
-				prev.Alt, prev.AltSource = a.Description, AltArtist
+				prev.Alt, prev.AltSource, prev.AltModel = a.Description, AltArtist, ""
 			}
 			images = append(images, prev)
 			continue
@@ -315,10 +322,14 @@ func truncateRunes(s string, n int) string {
 // finalSubmission is what Confirm publishes: credits applied.
 func finalSubmission(d Draft) Submission {
 	sub := d.Submission
-	sub.Credits = ""
-	if d.IncludeCredits {
-		sub.Credits = d.CreditsLine
+	var credits []string
+	if d.IncludeCredits && d.CreditsLine != "" {
+		credits = append(credits, d.CreditsLine)
 	}
+	if c := creditLinks(d.LinkCredits); c != "" {
+		credits = append(credits, c) // a linked image always credits its link
+	}
+	sub.Credits = strings.Join(credits, " · ")
 	return sub
 }
 
@@ -352,6 +363,15 @@ func (f *Flow) panel(rec SubmissionRecord) discord.Panel {
 			AltSource: discord.AltSource(img.AltSource), Spoiler: img.Spoiler})
 	}
 	p.Licenses, p.License = licenseChoices(), licenseValue(sub.License)
+	if rec.State == SubmissionPending {
+		for _, l := range d.LinkOffers {
+			preview := l.ProxyURL
+			if preview == "" {
+				preview = l.ImageURL
+			}
+			p.LinkOffers = append(p.LinkOffers, discord.PanelLink{Host: l.Host, PageURL: l.PageURL, PreviewURL: preview})
+		}
+	}
 	if rec.PostID != "" {
 		p.PostURL = f.svc.ap.NoteIRI(rec.PostID)
 		p.CanUpdate = rec.State == SubmissionPublished && d.StarterEdited
@@ -451,6 +471,11 @@ func (f *Flow) PanelButton(ctx context.Context, p discord.Press) discord.Reply {
 		rec.Draft.Notice = "Cancelled: nothing was published."
 	case discord.ActionCreditsToggle:
 		rec.Draft.IncludeCredits = !rec.Draft.IncludeCredits
+	case discord.ActionUseLinks:
+		if len(rec.Draft.LinkOffers) == 0 {
+			return discord.Reply{Ephemeral: "There are no linked images waiting."}
+		}
+		f.useLinks(ctx, &rec)
 	case discord.ActionLanguage:
 		tag, ok := "", len(p.Values) == 1
 		if ok {
@@ -474,6 +499,7 @@ func (f *Flow) PanelButton(ctx context.Context, p discord.Press) discord.Reply {
 			for i := range rec.Draft.Submission.Images {
 				if rec.Draft.Submission.Images[i].AltSource == AltAI {
 					rec.Draft.Submission.Images[i].Alt, rec.Draft.Submission.Images[i].AltSource = "", AltNone
+					rec.Draft.Submission.Images[i].AltModel = ""
 				}
 			}
 			rec.Draft.Notice = "AI descriptions are off: AI drafts were removed. (Your choice is remembered for your next posts.)"
@@ -503,6 +529,23 @@ func (f *Flow) PanelButton(ctx context.Context, p discord.Press) discord.Reply {
 // refreshFrom re-reads text and images from the (edited) starter message.
 func (f *Flow) refreshFrom(ctx context.Context, rec *SubmissionRecord, st discord.Starter) {
 	images, notes := f.collectImages(ctx, st, rec.Draft.Submission.Images)
+	if len(images) == 0 && (len(rec.Draft.LinkCredits) > 0 || len(rec.Draft.LinkOffers) > 0) {
+		// A link-only post: its (linked) images stay; the text follows the message.
+		images = rec.Draft.Submission.Images
+		if len(rec.Draft.LinkOffers) > 0 {
+			if offers := f.offerLinks(st); len(offers) > 0 {
+				rec.Draft.LinkOffers = offers
+			}
+		}
+		if len(images) == 0 {
+			keep := rec.Draft.Submission
+			rec.Draft.Submission, rec.Draft.SuggestedCW = submissionFromStarter(st, nil)
+			rec.Draft.Submission.ContentWarning, rec.Draft.Submission.Language = keep.ContentWarning, keep.Language
+			rec.Draft.Title = st.Title
+			rec.Draft.Notice = msgLinkOffer
+			return
+		}
+	}
 	if len(images) == 0 {
 		rec.Draft.Notice = "Your post has no image any more; the previous images are kept. " + strings.Join(notes, " ")
 		return
@@ -517,6 +560,13 @@ func (f *Flow) refreshFrom(ctx context.Context, rec *SubmissionRecord, st discor
 }
 
 func (f *Flow) confirm(ctx context.Context, rec SubmissionRecord) discord.Reply {
+	if len(rec.Draft.Submission.Images) == 0 {
+		rec.Draft.Notice = msgNeedLinks
+		if err := f.save(ctx, &rec); err != nil {
+			return discord.Reply{Ephemeral: "Something went wrong; please try again."}
+		}
+		return f.replyPanel(ctx, rec)
+	}
 	missing := 0
 	for _, img := range rec.Draft.Submission.Images {
 		if strings.TrimSpace(img.Alt) == "" {
@@ -541,13 +591,19 @@ func (f *Flow) confirm(ctx context.Context, rec SubmissionRecord) discord.Reply 
 	rec.State = SubmissionPublished
 	rec.PostID = post.ID
 	rec.Draft.Notice = "Published on the Fediverse."
-	if ackID, err := f.bot.SendMessage(ctx, rec.ThreadID, ackText(post.NoteIRI, 0, 0)); err == nil {
-		rec.AckMessageID = ackID
-	} else {
-		f.svc.log.WarnContext(ctx, "post acknowledgement", "err", err)
-	}
+	// The post is recorded before the acknowledgement shows its link: a
+	// /delete_fedi sent as soon as the link appears finds its submission (and
+	// waits for this lock to update the panel).
 	if err := f.save(ctx, &rec); err != nil {
 		f.svc.log.ErrorContext(ctx, "store published submission", "err", err)
+	}
+	if ackID, err := f.bot.SendMessage(ctx, rec.ThreadID, ackText(post.NoteIRI, 0, 0)); err == nil {
+		rec.AckMessageID = ackID
+		if err := f.save(ctx, &rec); err != nil {
+			f.svc.log.ErrorContext(ctx, "store acknowledgement id", "err", err)
+		}
+	} else {
+		f.svc.log.WarnContext(ctx, "post acknowledgement", "err", err)
 	}
 	return f.replyPanel(ctx, rec)
 }
@@ -622,9 +678,10 @@ func (f *Flow) DescriptionsSubmitted(ctx context.Context, p discord.Press, form 
 		v := truncateRunes(strings.TrimSpace(values[i]), ap.MaxAltText)
 		switch {
 		case v == "":
-			img.Alt, img.AltSource = "", AltNone
-		case v == img.Alt && img.AltSource == AltAI:
-			// an AI draft the artist kept as it was
+			img.Alt, img.AltSource, img.AltModel = "", AltNone, ""
+		case img.AltSource == AltAI && sameWords(v, img.Alt):
+			// an AI draft the artist kept as it was (Discord may have
+			// changed its white space): it stays labelled and recorded as AI
 		default:
 			img.Alt, img.AltSource = v, AltArtist
 		}
@@ -791,7 +848,7 @@ func (f *Flow) draft(ctx context.Context, id string) {
 	}
 	type result struct {
 		idx  int
-		text string
+		draft AIDraft
 		err  error
 	}
 	var results []result
@@ -804,8 +861,8 @@ func (f *Flow) draft(ctx context.Context, id string) {
 			results = append(results, result{idx: i, err: err})
 			continue
 		}
-		text, err := f.ai.Describe(ctx, rec.ArtistID, data, img.MediaType)
-		results = append(results, result{idx: i, text: text, err: err})
+		draft, err := f.ai.Describe(ctx, rec.ArtistID, data, img.MediaType)
+		results = append(results, result{idx: i, draft: draft, err: err})
 	}
 	unlock := f.lock(id)
 	defer unlock()
@@ -827,7 +884,7 @@ func (f *Flow) draft(ctx context.Context, id string) {
 			problems = append(problems, fmt.Sprintf("Image %d: %s", r.idx+1, f.ai.Message(r.err)))
 			continue
 		}
-		img.Alt, img.AltSource = truncateRunes(r.text, ap.MaxAltText), AltAI
+		img.Alt, img.AltSource, img.AltModel = truncateRunes(r.draft.Text, ap.MaxAltText), AltAI, r.draft.Model
 		drafted++
 	}
 	switch {

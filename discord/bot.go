@@ -37,7 +37,8 @@ type Bot struct {
 	clock     func() time.Time
 	session   *discordgo.Session
 	forums    map[string]bool
-	download  *http.Client
+	download  *http.Client // attachments (Discord's CDN)
+	links     *http.Client // images artists link: public addresses only
 	publicKey ed25519.PublicKey
 	replays   *replayGuard // HTTP interaction IDs seen in the freshness window
 
@@ -109,6 +110,7 @@ func New(cfg Config, h Handler, logger *slog.Logger, clock func() time.Time) (*B
 			return nil
 		},
 	}
+	b.links = newLinkClient()
 	if cfg.PublicKey != "" {
 		k, err := hex.DecodeString(cfg.PublicKey)
 		if err != nil {
@@ -193,6 +195,7 @@ func (b *Bot) Close(ctx context.Context) error {
 	}
 	b.connected.Store(false)
 	b.download.CloseIdleConnections()
+	b.links.CloseIdleConnections()
 	return err
 }
 

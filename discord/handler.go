@@ -50,6 +50,11 @@ type Starter struct {
 	Emoji []CustomEmoji
 	// EditedAt is zero when the message was never edited.
 	EditedAt time.Time
+	// LinkedImages are images the message links rather than attaches (at
+	// most 10); nothing is fetched until the artist confirms.
+	LinkedImages []LinkImage
+	// PageLinks are the message's other links: pages, not images.
+	PageLinks []string
 }
 
 // Attachment is one file attached to a starter message.
@@ -90,13 +95,15 @@ const (
 	ActionUpdate           Action = "update_fedi"
 	// ActionLanguage is the panel's language select; Press.Values holds the tag.
 	ActionLanguage Action = "language"
+	// ActionUseLinks accepts the images a link-only post offers.
+	ActionUseLinks Action = "use_links"
 )
 
 // Valid reports whether a is one of the panel's actions.
 func (a Action) Valid() bool {
 	switch a {
 	case ActionConfirm, ActionCancel, ActionAIToggle, ActionRefresh, ActionCreditsToggle,
-		ActionEditDescriptions, ActionUpdate, ActionLanguage, ActionLicense:
+		ActionEditDescriptions, ActionUpdate, ActionLanguage, ActionLicense, ActionUseLinks:
 		return true
 	}
 	return false

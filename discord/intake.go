@@ -118,12 +118,15 @@ func (b *Bot) FetchStarter(ctx context.Context, threadID string) (Starter, error
 }
 
 // fetchStarterRetry fetches a new thread's starter, retrying briefly while Discord
-// has not yet made the message readable.
+// has not yet made the message readable, and while a message whose only content
+// is links has no link previews yet: Discord unfurls links a moment after the
+// message is created, and a preview is what tells an image from a page.
 func (b *Bot) fetchStarterRetry(ctx context.Context, thread *discordgo.Channel) (Starter, error) {
 	wait := 250 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		st, err := b.fetchStarter(ctx, thread)
-		if err == nil || attempt == 4 || !IsGone(err) {
+		waitingForPreviews := err == nil && len(st.Attachments) == 0 && len(st.LinkedImages) == 0 && len(st.PageLinks) > 0
+		if attempt == 4 || (err == nil && !waitingForPreviews) || (err != nil && !IsGone(err)) {
 			return st, err
 		}
 		if !sleepCtx(ctx, wait) {

@@ -123,6 +123,11 @@ func (b *Bot) DM(ctx context.Context, userID, text string) error {
 // maxBytes of body, through the SSRF guard unless private addresses are allowed.
 // It returns the body and the media type the server declared.
 func (b *Bot) Download(ctx context.Context, rawURL string, maxBytes int64) ([]byte, string, error) {
+	return b.fetch(ctx, b.download, rawURL, maxBytes)
+}
+
+// fetch GETs rawURL with client and at most maxBytes of body.
+func (b *Bot) fetch(ctx context.Context, client *http.Client, rawURL string, maxBytes int64) ([]byte, string, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, "", fmt.Errorf("discord: download: %q is not an http(s) URL", rawURL)
@@ -131,7 +136,7 @@ func (b *Bot) Download(ctx context.Context, rawURL string, maxBytes int64) ([]by
 	if err != nil {
 		return nil, "", fmt.Errorf("discord: download: %w", err)
 	}
-	resp, err := b.download.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, "", fmt.Errorf("discord: download %s: %w", u.Redacted(), err)
 	}

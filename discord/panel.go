@@ -55,6 +55,17 @@ type Panel struct {
 	// License is the Value of the chosen one.
 	Licenses []LicenseChoice
 	License  string
+	// LinkOffers are linked images waiting for the artist's yes: each is
+	// previewed (Discord shows the image from its own proxy) with the question
+	// "Use this image from host?" and the Use linked images button.
+	LinkOffers []PanelLink
+}
+
+// PanelLink is one linked image offered for the post.
+type PanelLink struct {
+	Host       string
+	PageURL    string
+	PreviewURL string // Discord's proxy copy, or the image URL
 }
 
 // PanelImage is one image of the preview.

@@ -15,6 +15,7 @@ const (
 	maxEmbedDescription = 4096
 	maxEmbedFieldValue  = 1024
 	maxEmbedTotal       = 6000
+	maxEmbeds           = 10
 	// embedBudget leaves room below maxEmbedTotal for the fixed parts' rounding.
 	embedBudget = 5800
 )
@@ -99,12 +100,17 @@ func renderPanel(p Panel) (renderedPanel, error) {
 		fixed += embedFixedLen(e)
 		images = append(images, e)
 	}
+	links := linkEmbeds(p, state, maxEmbeds-1-len(images))
+	for _, e := range links {
+		fixed += embedFixedLen(e) + utf8.RuneCountInString(e.Description)
+	}
 	limit := shareBudget(pieces, embedBudget-fixed, maxEmbedDescription)
 	post.Description = truncate(pieces[0], limit)
 	for i, e := range images {
 		e.Description = truncate(pieces[i+1], limit)
 	}
 	r.Embeds = append(append(r.Embeds, post), images...)
+	r.Embeds = append(r.Embeds, links...)
 
 	comps, err := panelComponents(p, state)
 	if err != nil {
@@ -203,6 +209,7 @@ func panelComponents(p Panel, state PanelState) ([]discordgo.MessageComponent, e
 		{
 			{ActionCreditsToggle, creditsLabel, discordgo.SecondaryButton, true},
 			{ActionEditDescriptions, "Edit descriptions", discordgo.PrimaryButton, true},
+			{ActionUseLinks, "Use linked images", discordgo.SuccessButton, len(p.LinkOffers) > 0},
 		},
 	}
 	var rows []discordgo.MessageComponent
@@ -337,4 +344,27 @@ func languageSelect(p Panel) (discordgo.ActionsRow, error) {
 		})
 	}
 	return discordgo.ActionsRow{Components: []discordgo.MessageComponent{menu}}, nil
+}
+
+// linkEmbeds previews the offered linked images, at most n.
+func linkEmbeds(p Panel, state PanelState, n int) []*discordgo.MessageEmbed {
+	var out []*discordgo.MessageEmbed
+	for i, l := range p.LinkOffers {
+		if i >= n {
+			break
+		}
+		e := &discordgo.MessageEmbed{
+			Title:       truncate(fmt.Sprintf("Use this image from %s?", l.Host), maxEmbedTitle),
+			Description: truncate(fmt.Sprintf("Linked image %d. Nothing is copied until you press **Use linked images**; the post will credit %s", i+1, l.PageURL), 300),
+			Color:       stateColour(state),
+		}
+		if isWebURL(l.PageURL) && len(l.PageURL) <= 2048 {
+			e.URL = l.PageURL
+		}
+		if isWebURL(l.PreviewURL) && len(l.PreviewURL) <= 2048 {
+			e.Image = &discordgo.MessageEmbedImage{URL: l.PreviewURL}
+		}
+		out = append(out, e)
+	}
+	return out
 }

@@ -77,6 +77,7 @@ func starterFromMessage(thread *discordgo.Channel, m *discordgo.Message, descrip
 	if m.EditedTimestamp != nil {
 		s.EditedAt = *m.EditedTimestamp
 	}
+	s.LinkedImages, s.PageLinks = linkImages(m.Content, m.Embeds)
 	for _, a := range m.Attachments {
 		if a == nil {
 			continue

@@ -340,7 +340,7 @@ func TestDiscordEditAfterPublishSendsUpdateAndLinksOnlyAreExplained(t *testing.T
 	remote := followedBy(t, ctx, s)
 
 	// A post with links but no images gets an explanation, not a panel.
-	linkOnly, err := w.dc.CreateForumThread(w.forum, artistID, "Look", "My art is at https://example.org/gallery/1.png")
+	linkOnly, err := w.dc.CreateForumThread(w.forum, artistID, "Look", "My art is at https://example.org/gallery/1")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,9 +70,9 @@ type altTextAdapter struct{ c *alttext.Client }
 
 func (a altTextAdapter) Enabled() bool { return a.c.Enabled() }
 
-func (a altTextAdapter) Describe(ctx context.Context, artistID string, image []byte, mediaType string) (string, error) {
+func (a altTextAdapter) Describe(ctx context.Context, artistID string, image []byte, mediaType string) (bridge.AIDraft, error) {
 	d, err := a.c.Describe(ctx, artistID, image, mediaType)
-	return d.Text, err
+	return bridge.AIDraft{Text: d.Text, Model: d.Model}, err
 }
 
 func (a altTextAdapter) Message(err error) string { return alttext.Message(err) }

@@ -59,6 +59,10 @@ func (s *Server) Channel(id string) (Channel, bool) {
 func (s *Server) CreateForumThread(forumID, authorID, title, content string, files ...File) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.createForumThreadLocked(forumID, authorID, title, content, files, nil)
+}
+
+func (s *Server) createForumThreadLocked(forumID, authorID, title, content string, files []File, embeds []Embed) (string, error) {
 	forum, ok := s.channels[forumID]
 	if !ok || forum.Type != ChannelForum {
 		return "", fmt.Errorf("discordtest: %s is not a forum", forumID)
@@ -77,7 +81,8 @@ func (s *Server) CreateForumThread(forumID, authorID, title, content string, fil
 		OwnerID: authorID, Name: title}
 	s.channels[th.ID] = th
 	s.order = append(s.order, th.ID)
-	m := &Message{ID: th.ID, ChannelID: th.ID, GuildID: th.GuildID, Author: author, Content: content, Timestamp: time.Now()}
+	m := &Message{ID: th.ID, ChannelID: th.ID, GuildID: th.GuildID, Author: author, Content: content, Timestamp: time.Now(),
+		Embeds: embeds}
 	for _, f := range files {
 		a := &Attachment{ID: s.newIDLocked(), File: f}
 		s.attachments[a.ID] = a

@@ -108,9 +108,11 @@ type EmbedFooter struct {
 
 // EmbedMedia is an embed image, thumbnail or video.
 type EmbedMedia struct {
-	URL    string `json:"url"`
-	Width  int    `json:"width,omitempty"`
-	Height int    `json:"height,omitempty"`
+	URL string `json:"url"`
+	// ProxyURL is the copy on Discord's media proxy (set on link previews).
+	ProxyURL string `json:"proxy_url,omitempty"`
+	Width    int    `json:"width,omitempty"`
+	Height   int    `json:"height,omitempty"`
 }
 
 // EmbedAuthor is an embed's author line.

@@ -34,6 +34,8 @@ func (s *Server) routes() http.Handler {
 			s.serveGateway(w, r)
 		case strings.HasPrefix(r.URL.Path, "/attachments/"):
 			s.serveCDN(w, r)
+		case strings.HasPrefix(r.URL.Path, "/external/"):
+			s.serveProxy(w, r)
 		default:
 			s.serveAPI(w, r)
 		}

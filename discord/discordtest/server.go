@@ -47,6 +47,7 @@ type Server struct {
 	order        []string // channel IDs in creation order
 	messages     map[string][]*Message
 	attachments  map[string]*Attachment // by ID
+	proxied      map[string]*File       // media proxy copies of link previews, by ID
 	interactions map[string]*Interaction
 	commands     []*Command
 	requests     []Request
@@ -104,6 +105,7 @@ func New(t testing.TB, opts Options) *Server {
 		channels:     map[string]*Channel{},
 		messages:     map[string][]*Message{},
 		attachments:  map[string]*Attachment{},
+		proxied:      map[string]*File{},
 		interactions: map[string]*Interaction{},
 		sessions:     map[string]*gwSession{},
 		conns:        map[*gwConn]bool{},
