@@ -32,9 +32,9 @@ type Image struct {
 	// AltModel is the model that drafted Alt when AltSource is AltAI: the
 	// database keeps who wrote every description (it does not federate).
 	AltModel string `json:"alt_model,omitempty"`
-	Spoiler   bool      `json:"spoiler,omitempty"`
-	Filename  string    `json:"filename,omitempty"`  // as uploaded, for the artist's eyes only
-	SourceID  string    `json:"source_id,omitempty"` // the Discord attachment it came from
+	Spoiler  bool   `json:"spoiler,omitempty"`
+	Filename string `json:"filename,omitempty"`  // as uploaded, for the artist's eyes only
+	SourceID string `json:"source_id,omitempty"` // the Discord attachment it came from
 }
 
 // Submission is what an artist asks to publish.

@@ -837,9 +837,9 @@ func (f *Flow) draft(ctx context.Context, id string) {
 		return
 	}
 	type result struct {
-		idx  int
+		idx   int
 		draft AIDraft
-		err  error
+		err   error
 	}
 	var results []result
 	for i, img := range rec.Draft.Submission.Images {
