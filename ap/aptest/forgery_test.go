@@ -28,30 +28,37 @@ func TestFakeRefusesForgeries(t *testing.T) {
 	})
 	keyForAlice := evil.URL() + "/keys/alice"
 	evil.Serve("/keys/alice", map[string]any{"id": keyForAlice, "owner": alice.IRI(), "publicKeyPem": mallory.PublicKeyPEM()})
+	eve := victim.URL() + "/users/eve"
+	keyForEve := evil.URL() + "/keys/eve"
+	victim.Serve("/users/eve", map[string]any{"id": eve, "type": "Person", "inbox": eve + "/inbox",
+		"publicKey": map[string]any{"id": keyForEve, "owner": eve, "publicKeyPem": mallory.PublicKeyPEM()}})
+	evil.Serve("/keys/eve", map[string]any{"id": keyForEve, "owner": eve, "publicKeyPem": mallory.PublicKeyPEM()})
 	created := aptest.WithSignedHeaders("(request-target)", "host", "(created)", "digest")
 	yearAgo := -365 * 24 * time.Hour
 	cases := []struct {
 		name   string
 		signer *aptest.Actor
-		as     *aptest.Actor
+		as     string
 		opts   []aptest.SignOption
 		want   aptest.Reason
 	}{
-		{"key on host A claiming an actor on host B", mallory, bob, []aptest.SignOption{aptest.WithKeyID(keyForBob, mallory.Key())}, aptest.ReasonKeyOwner},
-		{"key document whose id is B's actor", mallory, bob, []aptest.SignOption{aptest.WithKeyID(bobStub, mallory.Key())}, aptest.ReasonKeyOwner},
-		{"a key the owner does not list", mallory, alice, []aptest.SignOption{aptest.WithKeyID(keyForAlice, mallory.Key())}, aptest.ReasonKeyOwner},
-		{"HEADERS= over date only", bob, bob, []aptest.SignOption{aptest.WithUpperCaseParams(), aptest.WithSignedHeaders("date")}, aptest.ReasonMalformed},
-		{"HEADERS= over the full list", bob, bob, []aptest.SignOption{aptest.WithUpperCaseParams()}, aptest.ReasonMalformed},
-		{"headers= date only", bob, bob, []aptest.SignOption{aptest.WithSignedHeaders("date")}, aptest.ReasonDigestNotSigned},
-		{"(created) a year old, fresh unsigned Date", bob, bob, []aptest.SignOption{created, aptest.WithCreatedOffset(yearAgo)}, aptest.ReasonDate},
-		{"(created) a year old, no Date", bob, bob, []aptest.SignOption{created, aptest.WithCreatedOffset(yearAgo), aptest.WithoutDateHeader()}, aptest.ReasonDate},
-		{"signed host of another server", bob, bob, []aptest.SignOption{aptest.WithSignedHost("other.example")}, aptest.ReasonHost},
-		{"duplicate keyId", bob, bob, []aptest.SignOption{aptest.WithDuplicateKeyID(mallory.KeyID())}, aptest.ReasonMalformed},
+		{"key on another host than its owner, even listed by the owner", mallory, eve, []aptest.SignOption{aptest.WithKeyID(keyForEve, mallory.Key())}, aptest.ReasonKeyOwner},
+		{"key on host A claiming an actor on host B", mallory, bob.IRI(), []aptest.SignOption{aptest.WithKeyID(keyForBob, mallory.Key())}, aptest.ReasonKeyOwner},
+		{"key document whose id is B's actor", mallory, bob.IRI(), []aptest.SignOption{aptest.WithKeyID(bobStub, mallory.Key())}, aptest.ReasonKeyOwner},
+		{"a key the owner does not list", mallory, alice.IRI(), []aptest.SignOption{aptest.WithKeyID(keyForAlice, mallory.Key())}, aptest.ReasonKeyOwner},
+		{"HEADERS= over date only", bob, bob.IRI(), []aptest.SignOption{aptest.WithUpperCaseParams(), aptest.WithSignedHeaders("date")}, aptest.ReasonMalformed},
+		{"HEADERS= over the full list", bob, bob.IRI(), []aptest.SignOption{aptest.WithUpperCaseParams()}, aptest.ReasonMalformed},
+		{"headers= date only", bob, bob.IRI(), []aptest.SignOption{aptest.WithSignedHeaders("date")}, aptest.ReasonDigestNotSigned},
+		{"(created) a year old, fresh unsigned Date", bob, bob.IRI(), []aptest.SignOption{created, aptest.WithCreatedOffset(yearAgo)}, aptest.ReasonDate},
+		{"(created) a year old, no Date", bob, bob.IRI(), []aptest.SignOption{created, aptest.WithCreatedOffset(yearAgo), aptest.WithoutDateHeader()}, aptest.ReasonDate},
+		{"signed host of another server", bob, bob.IRI(), []aptest.SignOption{aptest.WithSignedHost("other.example")}, aptest.ReasonHost},
+		{"duplicate keyId", bob, bob.IRI(), []aptest.SignOption{aptest.WithDuplicateKeyID(mallory.KeyID())}, aptest.ReasonMalformed},
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			recv.Reset()
-			status, _ := postStatus(t, c.signer, recv.SharedInbox(), like(c.as, "f"+string(rune('a'+i)), "http://x.invalid/1"), c.opts...)
+			act := map[string]any{"id": c.as + "/likes/f" + string(rune('a'+i)), "type": "Like", "actor": c.as, "object": "http://x.invalid/1"}
+			status, _ := postStatus(t, c.signer, recv.SharedInbox(), act, c.opts...)
 			rej := recv.Rejected()
 			if status != 401 || len(rej) != 1 || rej[0].Reason != c.want {
 				t.Fatalf("status %d, rejected %+v; want 401 for %s", status, rej, c.want)

@@ -33,7 +33,7 @@ type signOptions struct {
 	headers        []string      // the signed header list, instead of the default
 	createdOffset  time.Duration // shifts (created) from now
 	signedHost     string        // the Host header sent and signed
-	upperNames     bool          // KEYID=, HEADERS=, …
+	upperNames     bool          // HEADERS= instead of headers=
 	duplicateKeyID string        // a second keyId parameter
 	noDate         bool          // send no Date header
 }
@@ -70,8 +70,8 @@ func WithCreatedOffset(d time.Duration) SignOption {
 // delivery meant for another server replayed to the target would.
 func WithSignedHost(h string) SignOption { return func(o *signOptions) { o.signedHost = h } }
 
-// WithUpperCaseParams writes the Signature parameter names in upper case
-// (KEYID=, HEADERS=, …).
+// WithUpperCaseParams writes the headers parameter of the Signature as
+// HEADERS=, which a verifier that ignores it reads as "date only".
 func WithUpperCaseParams() SignOption { return func(o *signOptions) { o.upperNames = true } }
 
 // WithDuplicateKeyID appends a second keyId parameter naming keyID.
@@ -198,7 +198,7 @@ func (a *Actor) signCavage(req *http.Request, body []byte, o signOptions) error 
 	}
 	names := [4]string{"keyId", "algorithm", "headers", "signature"}
 	if o.upperNames {
-		names = [4]string{"KEYID", "ALGORITHM", "HEADERS", "SIGNATURE"}
+		names[2] = "HEADERS"
 	}
 	params := []string{
 		names[0] + `="` + keyID + `"`,
