@@ -376,20 +376,27 @@ func (w *deliveryWorker) recordSuccess(host string) {
 
 func (w *deliveryWorker) recordFailure(host string, now time.Time) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	b := w.breakers[host]
 	if b == nil {
 		b = &breaker{cooldown: w.cfg.BreakerCooldown}
 		w.breakers[host] = b
 	}
 	b.failures++
+	// Logged when the breaker opens or a probe fails, not for every request
+	// that was already in flight when it opened.
+	opened := false
 	if b.failures >= w.cfg.BreakerFailures {
+		opened = b.failures == w.cfg.BreakerFailures || b.probing
 		if b.probing {
 			b.cooldown = min(b.cooldown*2, w.cfg.MaxBackoff)
 		}
 		b.probing = false
 		b.openUntil = now.Add(b.cooldown)
+	}
+	failures, probeAt := b.failures, b.openUntil
+	w.mu.Unlock()
+	if opened {
 		w.s.log.Warn("delivery: host paused after consecutive failures", "host", host,
-			"failures", b.failures, "probe_at", b.openUntil.UTC().Format(time.RFC3339))
+			"failures", failures, "probe_at", probeAt.UTC().Format(time.RFC3339))
 	}
 }

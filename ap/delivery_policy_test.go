@@ -247,6 +247,11 @@ func TestBreakerOpensProbesAndCloses(t *testing.T) {
 	if len(logs.records(t, "delivery: host paused after consecutive failures")) != 1 {
 		t.Fatal("breaker opening not logged once")
 	}
+	// Requests already in flight when it opened fail too: no new line each.
+	w.recordFailure(d.Host, clock.now())
+	if len(logs.records(t, "delivery: host paused after consecutive failures")) != 1 {
+		t.Fatal("breaker logged again for a request in flight when it opened")
+	}
 	clock.advance(cfg.BreakerCooldown - time.Second)
 	if _, open := w.breakerOpen(d.Host, clock.now()); !open {
 		t.Fatal("breaker closed before its cooldown ended")
