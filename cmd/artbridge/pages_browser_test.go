@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
@@ -220,6 +222,25 @@ func TestPagesInChromium(t *testing.T) {
 			return nil
 		})
 	}
+	// The dark scheme follows the visitor's setting.
+	tab("profile-dark", f.s.BaseURL+"/users/art", 390, 844, func(ctx context.Context) error {
+		light, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.body).backgroundColor`))
+		if err != nil {
+			return err
+		}
+		if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+				Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}})
+			return err
+		})); err != nil {
+			return err
+		}
+		dark, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.body).backgroundColor`))
+		if err != nil || dark == light || dark != "rgb(21, 20, 19)" {
+			return fmt.Errorf("background %q in the light scheme, %q in the dark one (%v)", light, dark, err)
+		}
+		return nil
+	})
 	// The removed post's own 410 is the one error its page may log.
 	tabAllowing("removed", f.removed, 390, 844, "status of 410 (Gone) "+f.removed, nil)
 }
