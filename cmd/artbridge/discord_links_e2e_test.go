@@ -195,7 +195,9 @@ func TestDiscordLateUnfurlOffersTheImage(t *testing.T) {
 	if err := w.dc.UnfurlLinks(thread, thread, preview); err != nil {
 		t.Fatal(err)
 	}
-	p := w.panel(t, ctx, thread, func(m discordtest.Message) bool { return strings.Contains(panelText(m), "Use this image from bsky.example?") })
+	p := w.panel(t, ctx, thread, func(m discordtest.Message) bool {
+		return strings.Contains(panelText(m), "Use this image from bsky.example?")
+	})
 	if err := w.dc.UnfurlLinks(thread, thread, preview); err != nil { // another preview update: still one panel
 		t.Fatal(err)
 	}
