@@ -32,8 +32,13 @@ func (b *Bot) onThreadCreate(_ *discordgo.Session, t *discordgo.ThreadCreate) {
 
 // onMessageUpdate reports edits of an art-forum thread's starter message.
 func (b *Bot) onMessageUpdate(_ *discordgo.Session, m *discordgo.MessageUpdate) {
-	// Only real edits: updates that merely add link previews carry no edited_timestamp.
-	if m.Message == nil || m.ID == "" || m.ID != m.ChannelID || m.EditedTimestamp == nil {
+	if m.Message == nil || m.ID == "" || m.ID != m.ChannelID {
+		return
+	}
+	// Updates that merely add link previews carry no edited_timestamp: they are
+	// not edits, but a links-only post unfurled late may now show its images.
+	if m.EditedTimestamp == nil {
+		b.onUnfurl(m)
 		return
 	}
 	threadID := m.ChannelID
@@ -168,4 +173,29 @@ func (b *Bot) fetchStarter(ctx context.Context, thread *discordgo.Channel) (Star
 		m.GuildID = thread.GuildID
 	}
 	return starterFromMessage(thread, &m, descs), nil
+}
+
+// unfurlWindow is how long after a message Discord's link previews are waited
+// for: a preview added later does not open a submission.
+const unfurlWindow = 10 * time.Minute
+
+// onUnfurl offers a new thread's linked images when Discord added their
+// previews after the starter was first read. ThreadStarted opens nothing for a
+// thread that already has a submission.
+func (b *Bot) onUnfurl(m *discordgo.MessageUpdate) {
+	if len(m.Embeds) == 0 || len(m.Attachments) > 0 || m.Timestamp.IsZero() || b.clock().Sub(m.Timestamp) > unfurlWindow {
+		return
+	}
+	threadID := m.ChannelID
+	b.spawn(func(ctx context.Context) {
+		thread, err := b.threadOf(ctx, threadID)
+		if err != nil || thread == nil || !b.forums[thread.ParentID] {
+			return
+		}
+		st, err := b.fetchStarter(ctx, thread)
+		if err != nil || len(st.Attachments) > 0 || len(st.LinkedImages) == 0 {
+			return
+		}
+		b.guard("ThreadStarted", func() { b.h.ThreadStarted(ctx, st) })
+	})
 }

@@ -166,3 +166,44 @@ func TestDiscordPrivateLinkRefusedAndPagesNeverFetched(t *testing.T) {
 		t.Fatalf("the page was fetched %d times", n)
 	}
 }
+
+// Discord may unfurl a link after artbridge gave up waiting: the late preview
+// with an image still opens the offer, once.
+func TestDiscordLateUnfurlOffersTheImage(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	w := newDiscordWorld(t)
+	w.serve(t, ctx, "")
+	page := "https://bsky.example/profile/mira/post/3k"
+	thread, err := w.dc.CreateForumThread(w.forum, artistID, "Late", "On bsky: "+page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.dc.WaitFor(ctx, func() bool {
+		for _, m := range w.dc.Messages(thread) {
+			if m.Author.Bot && strings.Contains(m.Content, "not images") {
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatalf("no explanation before the preview: %+v", w.dc.Messages(thread))
+	}
+	preview := discordtest.LinkPreview{PageURL: page, ImageURL: "https://cdn.bsky.example/img/1.png",
+		Image: &discordtest.File{Name: "1.png", ContentType: "image/png", Data: pngBytes(t, 30, 30), Width: 30, Height: 30}}
+	if err := w.dc.UnfurlLinks(thread, thread, preview); err != nil {
+		t.Fatal(err)
+	}
+	p := w.panel(t, ctx, thread, func(m discordtest.Message) bool {
+		return strings.Contains(panelText(m), "Use this image from bsky.example?")
+	})
+	if err := w.dc.UnfurlLinks(thread, thread, preview); err != nil { // another preview update: still one panel
+		t.Fatal(err)
+	}
+	click(t, ctx, w, artistID, p, "use_links")
+	w.panel(t, ctx, thread, func(m discordtest.Message) bool { return strings.Contains(panelText(m), "Linked images copied") })
+	if n := countPanels(w, thread); n != 1 {
+		t.Fatalf("%d panels", n)
+	}
+}
