@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/artbridge/artbridge/ap/aptest"
+	"github.com/artbridge/artbridge/discord"
 	"github.com/artbridge/artbridge/discord/discordtest"
 )
 
@@ -67,6 +68,9 @@ default_language = "de"`)
 	}
 	var preselected string
 	for _, c := range discordtest.Selects(p.Components) {
+		if c.CustomID != selectID(t, p, string(discord.ActionLanguage)) {
+			continue // the license select has its own preselection
+		}
 		for _, o := range c.SelectOptions() {
 			if o.Default {
 				preselected = o.Value

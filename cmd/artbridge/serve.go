@@ -92,8 +92,8 @@ func openConfigured(ctx context.Context, cfg Config, env Env) (*instance, error)
 		Version:        version,
 		BlockedDomains: cfg.Federation.BlockedDomains,
 		Delivery:       cfg.apDelivery(),
-		InboundLimit: ap.RateLimit{PerMinute: cfg.Federation.InboundPerMinute, Burst: cfg.Federation.InboundBurst},
-		FollowLimit:  ap.RateLimit{PerMinute: cfg.Federation.FollowsPerMinute, Burst: cfg.Federation.FollowsBurst},
+		InboundLimit:   ap.RateLimit{PerMinute: cfg.Federation.InboundPerMinute, Burst: cfg.Federation.InboundBurst},
+		FollowLimit:    ap.RateLimit{PerMinute: cfg.Federation.FollowsPerMinute, Burst: cfg.Federation.FollowsBurst},
 		Instance: ap.InstanceInfo{
 			Contact: cfg.Instance.Contact, Rules: cfg.Instance.Rules, DefaultLicense: cfg.Instance.DefaultLicense,
 			AITrainingAllowed: !cfg.Instance.AIReservation, TDMPolicy: cfg.Instance.TDMPolicy,
