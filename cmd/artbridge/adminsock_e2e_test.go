@@ -15,9 +15,14 @@ import (
 // admin socket: the server does the work (the log says so), and the first
 // delivery leaves at once instead of after the delivery worker's next poll
 // (issue 20 item 2: ~930 ms before the socket).
+//
+// The delivery worker polls only once an hour here, so a delivery that arrives
+// within seconds was woken by the socket, not found by a poll; the latency
+// itself (issue 20: ≤ 100 ms) is measured by BenchmarkCLIPublishFirstDelivery,
+// not asserted in a timed test on a shared machine.
 func TestCLIPublishThroughTheSocketDeliversAtOnce(t *testing.T) {
 	t.Parallel()
-	s := startServer(t, serverOptions{})
+	s := startServer(t, serverOptions{extraTOML: "\n[delivery]\npoll_interval = \"1h\"\n"})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	remote := aptest.NewServer(t)
@@ -36,9 +41,7 @@ func TestCLIPublishThroughTheSocketDeliversAtOnce(t *testing.T) {
 		t.Errorf("publish did not say which config it used: %q", res.Stderr)
 	}
 	d := remote.MustWaitFor(t, aptest.OfType("Create"), 15*time.Second)
-	if after := d.Time.Sub(returned); after > 100*time.Millisecond {
-		t.Errorf("the first delivery arrived %v after publish returned, want ≤ 100 ms (no idle wait)", after)
-	}
+	t.Logf("the first delivery arrived %v after publish returned", d.Time.Sub(returned))
 	if !strings.Contains(s.Log.String(), "admin command") {
 		t.Errorf("the server did not run the command through its socket:\n%s", s.Log.String())
 	}
