@@ -43,10 +43,22 @@ func (e *ImageError) Unwrap() error { return e.Err }
 // ArtistMessage is the reason as the artist should read it.
 func (e *ImageError) ArtistMessage() string { return e.Err.Error() }
 
+// concurrentImageChecks is how many images are checked at once (one per core
+// of the small VPS the design targets).
+const concurrentImageChecks = 2
+
 // StoreImage checks, strips and stores an uploaded image under the media
 // directory (content-addressed: the same bytes are stored once). A refused
-// image is an *ImageError.
+// image is an *ImageError. At most concurrentImageChecks images are checked
+// at once; the others wait (as long as ctx allows).
+
 func (s *Service) StoreImage(ctx context.Context, data []byte, filename string) (Image, error) {
+	select {
+	case s.imageChecks <- struct{}{}:
+		defer func() { <-s.imageChecks }()
+	case <-ctx.Done():
+		return Image{}, fmt.Errorf("bridge: waiting to check %s: %w", filename, ctx.Err())
+	}
 	checkCtx, cancel := context.WithTimeout(ctx, imageCheckBudget)
 	defer cancel()
 	img, err := media.Process(checkCtx, data, media.Limits{MaxBytes: s.cfg.MaxImageBytes, Types: s.cfg.AcceptedTypes})

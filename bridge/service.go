@@ -35,6 +35,10 @@ type Service struct {
 	// moderator checks what the Fediverse sends (nil: no rules).
 	moderator *Moderator
 	forwarder *Forwarder // nil without Discord
+	// imageChecks bounds how many images are checked at once: the worst
+	// accepted image needs ~750 MB and seconds of CPU (docs/performance.md),
+	// so submissions arriving together wait their turn instead of adding up.
+	imageChecks chan struct{}
 }
 
 // SetModerator installs the inbound moderation pipeline (before serving).
@@ -54,7 +58,8 @@ func New(cfg Config, apSvc *ap.Service, store Store, logger *slog.Logger, clock 
 	if clock == nil {
 		clock = time.Now
 	}
-	return &Service{cfg: cfg, ap: apSvc, store: store, log: logger, now: clock}
+	return &Service{cfg: cfg, ap: apSvc, store: store, log: logger, now: clock,
+		imageChecks: make(chan struct{}, concurrentImageChecks)}
 }
 
 func (s *Service) validate(sub Submission) error {
