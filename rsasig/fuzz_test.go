@@ -19,6 +19,7 @@ func fixedKey(f testing.TB) *rsa.PrivateKey {
 	blk, _ := pem.Decode(raw)
 	if blk == nil {
 		f.Fatal("testdata/fuzz-key.pem: no PEM block")
+		return nil
 	}
 	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
 	if err != nil {

@@ -43,7 +43,7 @@ var knownParams = map[string]string{
 func parseSignature(h string) (sigParams, error) {
 	var p sigParams
 	if len(h) > 8192 {
-		return p, errors.New("Signature header too long")
+		return p, errors.New("signature header too long")
 	}
 	seen := map[string]bool{}
 	rest := strings.TrimSpace(h)

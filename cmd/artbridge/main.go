@@ -107,6 +107,11 @@ func Main(ctx context.Context, args []string, env Env) int {
 type usageError struct{ err error }
 
 func (u usageError) Error() string { return u.err.Error() }
+
+// usageText is a command's usage text used as the error of a usage mistake.
+type usageText string
+
+func (u usageText) Error() string { return string(u) }
 func (u usageError) Unwrap() error { return u.err }
 
 func usage(w io.Writer) {

@@ -29,7 +29,7 @@ artbridge post SUBCOMMAND --help shows a subcommand's flags.`
 // server's ownership); without one they act on the data directory directly.
 func runPost(ctx context.Context, args []string, env Env) error {
 	if len(args) == 0 {
-		return usageError{errors.New(postUsage)}
+		return usageError{usageText(postUsage)}
 	}
 	sub, rest := args[0], args[1:]
 	if isHelpArg(sub) {

@@ -47,7 +47,7 @@ func runRelayFilterTest(args []string, env Env) error {
 		return err
 	}
 	if *criteriaPath == "" || *dispatchesPath == "" || fs.NArg() != 0 {
-		return usageError{errors.New(relayUsage)}
+		return usageError{usageText(relayUsage)}
 	}
 	criteria, err := os.ReadFile(*criteriaPath)
 	if err != nil {
@@ -79,7 +79,7 @@ func runRelayServe(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	if fs.NArg() != 0 {
-		return usageError{errors.New(relayUsage)}
+		return usageError{usageText(relayUsage)}
 	}
 	inst, err := openInstance(ctx, *configPath, env)
 	if err != nil {
