@@ -36,6 +36,7 @@ type signOptions struct {
 	upperNames     bool          // HEADERS= instead of headers=
 	duplicateKeyID string        // a second keyId parameter
 	noDate         bool          // send no Date header
+	expiresOffset  time.Duration // (expires) is now plus this, when (expires) is signed
 }
 
 // WithWrongKey signs with a key other than the one the actor publishes.
@@ -64,6 +65,12 @@ func WithSignedHeaders(h ...string) SignOption {
 // when (created) is among the signed headers).
 func WithCreatedOffset(d time.Duration) SignOption {
 	return func(o *signOptions) { o.createdOffset = d }
+}
+
+// WithExpiresOffset sets the expires parameter to now plus d (it is sent only
+// when (expires) is among the signed headers; a negative d has expired).
+func WithExpiresOffset(d time.Duration) SignOption {
+	return func(o *signOptions) { o.expiresOffset = d }
 }
 
 // WithSignedHost sends and signs this Host instead of the target's, as a
@@ -183,7 +190,8 @@ func (a *Actor) signCavage(req *http.Request, body []byte, o signOptions) error 
 		}
 	}
 	created := now.Add(o.createdOffset).Unix()
-	str, err := cavageSigningString(req, headers, created)
+	expires := now.Add(o.expiresOffset).Unix()
+	str, err := cavageSigningString(req, headers, created, expires)
 	if err != nil {
 		return err
 	}
@@ -207,6 +215,9 @@ func (a *Actor) signCavage(req *http.Request, body []byte, o signOptions) error 
 	if slices.Contains(headers, "(created)") {
 		params = append(params, "created="+strconv.FormatInt(created, 10))
 	}
+	if slices.Contains(headers, "(expires)") {
+		params = append(params, "expires="+strconv.FormatInt(expires, 10))
+	}
 	params = append(params,
 		names[2]+`="`+strings.Join(headers, " ")+`"`,
 		names[3]+`="`+base64.StdEncoding.EncodeToString(sig)+`"`)
@@ -222,9 +233,9 @@ func (a *Actor) signCavage(req *http.Request, body []byte, o signOptions) error 
 
 // cavageSigningString is the draft-cavage-12 §2.3 signing string of req over
 // headers: one "name: value" line each, lower-case names, (request-target)
-// as "method path?query", (created) as the Unix time given, several values
-// of one header joined with ", ".
-func cavageSigningString(req *http.Request, headers []string, created int64) (string, error) {
+// as "method path?query", (created) and (expires) as the Unix times given,
+// several values of one header joined with ", ".
+func cavageSigningString(req *http.Request, headers []string, created, expires int64) (string, error) {
 	lines := make([]string, 0, len(headers))
 	for _, h := range headers {
 		var v string
@@ -235,6 +246,8 @@ func cavageSigningString(req *http.Request, headers []string, created int64) (st
 			v = req.Host
 		case "(created)":
 			v = strconv.FormatInt(created, 10)
+		case "(expires)":
+			v = strconv.FormatInt(expires, 10)
 		default:
 			vals := req.Header.Values(h)
 			if len(vals) == 0 {
