@@ -111,7 +111,7 @@ func (u usageError) Error() string { return u.err.Error() }
 // usageText is a command's usage text used as the error of a usage mistake.
 type usageText string
 
-func (u usageText) Error() string { return string(u) }
+func (u usageText) Error() string  { return string(u) }
 func (u usageError) Unwrap() error { return u.err }
 
 func usage(w io.Writer) {
