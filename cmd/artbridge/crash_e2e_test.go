@@ -46,7 +46,7 @@ func TestMain(m *testing.M) {
 }
 
 // seedFollowers writes followers straight into a data directory's database.
-func seedFollowers(t *testing.T, dataDir string, fleet *aptest.Fleet) {
+func seedFollowers(t testing.TB, dataDir string, fleet *aptest.Fleet) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := storage.Open(ctx, filepath.Join(dataDir, "artbridge.db"))
