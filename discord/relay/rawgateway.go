@@ -174,7 +174,12 @@ func (g *rawGateway) open(ctx context.Context) error {
 	case <-c.ready:
 		return nil
 	case <-c.done:
-		return c.err
+		select {
+		case <-c.ready: // READY came, then the end: done() reports it
+			return nil
+		default:
+			return c.err
+		}
 	case <-ctx.Done():
 		c.end(ctx.Err())
 		<-c.done

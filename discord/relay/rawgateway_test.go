@@ -208,6 +208,9 @@ func TestRawGatewayReconnectAndInvalidSession(t *testing.T) {
 		{"op7", `{"op":7,"d":null}`, errReconnectNow, 6},
 		{"op9-resumable", `{"op":9,"d":true}`, errReconnectNow, 6},
 		{"op9-not-resumable", `{"op":9,"d":false}`, errSessionInvalid, 2},
+		// A frame that is not JSON is never matched nor relayed: the
+		// connection ends and the session is resumed.
+		{"not-json", `{"op":0,"s":2,"t":"MESSAGE_CREATE","d":{"a":}`, errBadFrame, 6},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := newProtoGateway(t, time.Minute, true, tc.frame)
