@@ -31,6 +31,8 @@ const (
 	// maxGatewayFrame bounds one gateway frame (a GUILD_CREATE of a large
 	// guild is the biggest Discord sends).
 	maxGatewayFrame = 32 << 20
+	// keptFrameBuffer is the largest read buffer kept from frame to frame.
+	keptFrameBuffer = 64 << 10
 	// maxGatewayInfo bounds the body of GET /gateway/bot.
 	maxGatewayInfo = 64 << 10
 	// gatewayWriteTimeout bounds one frame write to Discord.
@@ -360,6 +362,9 @@ func readFrame(ws *websocket.Conn, buf *bytes.Buffer) ([]byte, error) {
 	}
 	if typ != websocket.TextMessage {
 		return nil, errors.New("gateway sent a binary frame (compression is not requested)")
+	}
+	if buf.Cap() > keptFrameBuffer {
+		*buf = bytes.Buffer{} // do not keep a large guild's GUILD_CREATE for the connection's life
 	}
 	buf.Reset()
 	if _, err := buf.ReadFrom(r); err != nil {
