@@ -1,15 +1,14 @@
 package relay
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 
-	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
 )
 
@@ -33,9 +32,9 @@ func fatalReason(err error) string {
 	if errors.As(err, &ce) {
 		return fatalCloseCodes[ce.Code]
 	}
-	var re *discordgo.RESTError
-	if errors.As(err, &re) && re.Response != nil {
-		switch re.Response.StatusCode {
+	var he *gatewayHTTPError
+	if errors.As(err, &he) {
+		switch he.status {
 		case http.StatusUnauthorized:
 			return "Discord refused the token (HTTP 401 on GET /gateway)"
 		case http.StatusForbidden:
@@ -51,9 +50,9 @@ func problemOf(err error) string {
 	if errors.As(err, &ce) {
 		return fmt.Sprintf("gateway closed with code %d", ce.Code)
 	}
-	var re *discordgo.RESTError
-	if errors.As(err, &re) && re.Response != nil {
-		return fmt.Sprintf("GET /gateway answered HTTP %d", re.Response.StatusCode)
+	var he *gatewayHTTPError
+	if errors.As(err, &he) {
+		return fmt.Sprintf("GET /gateway answered HTTP %d", he.status)
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
@@ -62,113 +61,48 @@ func problemOf(err error) string {
 	return "gateway connection failed"
 }
 
-// connHolder remembers the raw connection of a session's latest dial so an
-// Open stuck on a silent server can be interrupted.
-type connHolder struct {
-	mu   sync.Mutex
-	conn net.Conn
-}
-
-func (h *connHolder) set(c net.Conn) {
-	h.mu.Lock()
-	h.conn = c
-	h.mu.Unlock()
-}
-
-func (h *connHolder) close() {
-	h.mu.Lock()
-	if h.conn != nil {
-		h.conn.Close()
-	}
-	h.mu.Unlock()
-}
-
-// gatewaySession is one discordgo session and what the worker needs to run it.
-type gatewaySession struct {
-	s    *discordgo.Session
-	raw  *connHolder
-	down chan struct{} // signalled on Disconnect
-}
-
-// newGatewaySession makes a session for the worker's bot: state cache off,
-// events handled synchronously (in order) and every dispatch taken raw.
-func (w *worker) newGatewaySession(set settings) (*gatewaySession, error) {
+// newGatewaySession makes the raw gateway client for the worker's bot,
+// reaching Discord through the guarded HTTP client and websocket dialer of
+// discord.NewSession.
+func (w *worker) newGatewaySession(set settings) (*rawGateway, error) {
 	s, err := w.svc.newSession(set.token, set.intents)
 	if err != nil {
 		return nil, err
 	}
-	g := &gatewaySession{s: s, raw: &connHolder{}, down: make(chan struct{}, 1)}
-	s.StateEnabled = false
-	s.SyncEvents = true
-	s.ShouldReconnectOnError = false
-	if s.Dialer != nil {
-		d := *s.Dialer
-		inner := d.NetDialContext
-		if inner == nil {
-			inner = (&net.Dialer{Timeout: 10 * time.Second}).DialContext
-		}
-		d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-			c, err := inner(ctx, network, addr)
-			if err == nil {
-				g.raw.set(c)
-			}
-			return c, err
-		}
-		s.Dialer = &d
+	if s.Dialer == nil || s.Client == nil {
+		return nil, errors.New("session has no dialer or HTTP client")
 	}
-	s.AddHandler(func(_ *discordgo.Session, e *discordgo.Event) { w.onEvent(e) })
-	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) { signal(g.down) })
-	return g, nil
+	key := tokenKey(set.token)
+	return newRawGateway(rawGatewayConfig{
+		token:      set.token,
+		intents:    set.intents,
+		httpClient: s.Client,
+		dialer:     s.Dialer,
+		onDispatch: w.onDispatch,
+		beforeReidentify: func(ctx context.Context) error {
+			return w.svc.identify.wait(ctx, key)
+		},
+		log: w.log,
+	}), nil
 }
 
-// open runs Session.Open, interrupting it when ctx ends or it takes longer
-// than openTimeout.
-func (g *gatewaySession) open(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, openTimeout)
-	defer cancel()
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		select {
-		case <-ctx.Done():
-			g.raw.close()
-		case <-done:
-		}
-	}()
-	select { // a Disconnect left over from an earlier connection
-	case <-g.down:
-	default:
-	}
-	err := g.s.Open()
-	close(done)
-	wg.Wait()
-	if err != nil && ctx.Err() != nil {
-		return fmt.Errorf("gateway open: %w (%w)", ctx.Err(), err)
-	}
-	return err
-}
-
-// onEvent matches one raw dispatch and queues it when it matches.
-func (w *worker) onEvent(e *discordgo.Event) {
-	if e == nil || e.Operation != 0 || w.ctx.Err() != nil {
+// onDispatch matches one raw gateway dispatch (valid JSON, checked by the
+// client) and queues a copy when it matches. frame is reused after the call.
+func (w *worker) onDispatch(frame []byte, h frameHead) {
+	if w.ctx.Err() != nil {
 		return
 	}
 	f := w.filter.Load()
 	if f == nil {
 		return
 	}
-	d := encodeDispatch(e.Operation, e.RawData, e.Sequence, e.Type)
-	// discordgo decoded the payload with encoding/json, so RawData is valid
-	// JSON and so is d: the filter need not validate what it does not read.
-	ok, err := f.MatchTrusted(d)
+	ok, err := f.MatchTrusted(frame)
 	if err != nil {
-		w.log.Debug("relay: dispatch not matched", "t", e.Type, "err", err)
+		w.log.Debug("relay: dispatch not matched", "t", string(h.t), "err", err)
 		return
 	}
 	if ok {
-		w.enqueue(d)
+		w.enqueue(bytes.Clone(frame))
 	}
 }
 
@@ -205,9 +139,9 @@ func (w *worker) gatewayLoop(ctx context.Context) {
 // runSession opens g and keeps it up (resuming after drops) until the
 // registration changes (true: make a new session), the relay is disabled
 // (true) or ctx ends (false).
-func (w *worker) runSession(ctx context.Context, g *gatewaySession, backoff *time.Duration) bool {
+func (w *worker) runSession(ctx context.Context, g *rawGateway, backoff *time.Duration) bool {
 	min, max := w.svc.cfg.ReconnectMin, w.svc.cfg.ReconnectMax
-	defer g.s.Close()
+	defer g.close()
 	for {
 		err := g.open(ctx)
 		if ctx.Err() != nil {
@@ -236,7 +170,15 @@ func (w *worker) runSession(ctx context.Context, g *gatewaySession, backoff *tim
 			return false
 		case <-w.resetGW:
 			return true
-		case <-g.down:
+		case <-g.done():
+			err := g.err()
+			if reason := fatalReason(err); reason != "" {
+				w.disable(ctx, reason)
+				return true
+			}
+			if errors.Is(err, errReconnectNow) {
+				continue // Discord asked: resume at once
+			}
 			w.setGW(stateBackoff, "gateway connection dropped")
 			switch backoffWait(ctx, *backoff, w.resetGW) {
 			case waitCancelled:

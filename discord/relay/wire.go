@@ -1,9 +1,6 @@
 package relay
 
-import (
-	"encoding/json"
-	"strconv"
-)
+import "strconv"
 
 // The downstream wire protocol (docs/relay.md). Every message is one JSON
 // text frame.
@@ -35,23 +32,6 @@ type ackFrame struct {
 	Ack *uint64 `json:"ack"`
 }
 
-// encodeDispatch rebuilds the raw gateway payload {op, d, s, t}.
-func encodeDispatch(op int, d []byte, s int64, t string) []byte {
-	if len(d) == 0 {
-		d = []byte("null")
-	}
-	b := make([]byte, 0, len(d)+len(t)+40)
-	b = append(b, `{"op":`...)
-	b = strconv.AppendInt(b, int64(op), 10)
-	b = append(b, `,"d":`...)
-	b = append(b, d...)
-	b = append(b, `,"s":`...)
-	b = strconv.AppendInt(b, s, 10)
-	b = append(b, `,"t":`...)
-	b = appendJSONString(b, t)
-	return append(b, '}')
-}
-
 // encodeFrame wraps a dispatch with its sequence number.
 func encodeFrame(seq uint64, dispatch []byte) []byte {
 	b := make([]byte, 0, len(dispatch)+32)
@@ -60,23 +40,4 @@ func encodeFrame(seq uint64, dispatch []byte) []byte {
 	b = append(b, `,"dispatch":`...)
 	b = append(b, dispatch...)
 	return append(b, '}')
-}
-
-// appendJSONString appends s as a JSON string (a fast path for event names).
-func appendJSONString(b []byte, s string) []byte {
-	plain := true
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c == '"' || c == '\\' || c >= 0x7f {
-			plain = false
-			break
-		}
-	}
-	if plain {
-		b = append(b, '"')
-		b = append(b, s...)
-		return append(b, '"')
-	}
-	q, _ := json.Marshal(s) // a string always marshals
-	return append(b, q...)
 }
