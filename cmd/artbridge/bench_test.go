@@ -36,7 +36,7 @@ func benchServer(b *testing.B, dataDir string) (*server, *app) {
 	}
 	base := "http://" + ln.Addr().String()
 	cfgPath := filepath.Join(dataDir, "artbridge.toml")
-	cfg := fmt.Sprintf("listen = %q\nbase_url = %q\ndata_dir = %q\nlog_level = \"warn\"\n[federation]\nallow_private_addresses = true\n",
+	cfg := fmt.Sprintf("listen = %q\nbase_url = %q\ndata_dir = %q\nlog_level = \"warn\"\n[federation]\nallow_private_addresses = true\n# one remote host sends the whole load: no per-host limit\ninbound_per_minute = -1\nfollows_per_minute = -1\n",
 		ln.Addr().String(), base, dataDir)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		b.Fatal(err)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"net/http"
-	"os"
 	"os/exec"
 	"sort"
 	"syscall"
@@ -30,7 +29,8 @@ func BenchmarkFanOut1000FromOutside(b *testing.B) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	srv := exec.CommandContext(ctx, builtBinary, "serve", "--config", cfgPath)
-	srv.Stdout, srv.Stderr = os.Stderr, os.Stderr
+	logs := &syncBuffer{}
+	srv.Stdout, srv.Stderr = logs, logs
 	if err := srv.Start(); err != nil {
 		b.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func BenchmarkFanOut1000FromOutside(b *testing.B) {
 			}
 		}
 		if time.Now().After(deadline) {
-			b.Fatalf("the server did not become ready: %v", err)
+			b.Fatalf("the server did not become ready: %v\n%s", err, logs.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -63,7 +63,7 @@ func BenchmarkFanOut1000FromOutside(b *testing.B) {
 			b.Fatalf("publish: %v\n%s", err, out)
 		}
 		if got, err := fleet.WaitTotal(ctx, (i+1)*n, 60*time.Second); err != nil {
-			b.Fatalf("%d of %d arrived: %v", got, (i+1)*n, err)
+			b.Fatalf("%d of %d arrived: %v\n%s", got, (i+1)*n, err, logs.String())
 		}
 		took = append(took, time.Since(start))
 	}
