@@ -2,7 +2,6 @@ package discord
 
 import (
 	"context"
-	"strings"
 
 	"github.com/bwmarrin/discordgo"
 )
@@ -44,35 +43,5 @@ func (b *Bot) onStatusCommand(ctx context.Context, i *discordgo.Interaction, dat
 	if !ok {
 		return
 	}
-	ref := ""
-	for _, o := range data.Options {
-		if o != nil && o.Name == "post" {
-			if s, ok := o.Value.(string); ok {
-				ref = strings.TrimSpace(s)
-			}
-		}
-	}
-	inv := Invocation{UserID: interactionUser(i), ChannelID: i.ChannelID, GuildID: i.GuildID}
-	if !b.respond(ctx, i, respond, &discordgo.InteractionResponse{
-		Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
-		Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral},
-	}) {
-		return
-	}
-	hctx, cancel := context.WithTimeout(ctx, handlerTimeout)
-	defer cancel()
-	var reply Reply
-	if !b.guard("FediStatus", func() { reply = sh.FediStatus(hctx, inv, ref) }) {
-		reply = Reply{Ephemeral: msgInternalError}
-	}
-	text := truncate(reply.Ephemeral, maxContent)
-	if text == "" {
-		text = msgDone
-	}
-	if _, err := b.session.InteractionResponseEdit(i, &discordgo.WebhookEdit{
-		Content:         &text,
-		AllowedMentions: noMentions(),
-	}, discordgo.WithContext(hctx)); err != nil {
-		b.log.Error("answering /fedi_status failed", "interaction", i.ID, "err", err)
-	}
+	b.answerPostCommand(ctx, i, data, respond, "/"+statusCommandName, sh.FediStatus)
 }

@@ -181,6 +181,16 @@ func (b *Bot) onCommand(ctx context.Context, i *discordgo.Interaction, respond r
 	if !ok || data.Name != deleteCommandName {
 		return
 	}
+	b.answerPostCommand(ctx, i, data, respond, "/"+deleteCommandName, func(ctx context.Context, inv Invocation, ref string) Reply {
+		return b.h.DeleteCommand(ctx, inv, ref)
+	})
+}
+
+// answerPostCommand answers a slash command that names a post (its optional
+// "post" option) privately: it defers at once, runs the handler within
+// handlerTimeout and edits the deferred answer with the handler's reply.
+func (b *Bot) answerPostCommand(ctx context.Context, i *discordgo.Interaction, data discordgo.ApplicationCommandInteractionData,
+	respond responder, name string, run func(context.Context, Invocation, string) Reply) {
 	ref := ""
 	for _, o := range data.Options {
 		if o != nil && o.Name == "post" {
@@ -199,7 +209,7 @@ func (b *Bot) onCommand(ctx context.Context, i *discordgo.Interaction, respond r
 	hctx, cancel := context.WithTimeout(ctx, handlerTimeout)
 	defer cancel()
 	var reply Reply
-	if !b.guard("DeleteCommand", func() { reply = b.h.DeleteCommand(hctx, inv, ref) }) {
+	if !b.guard(name, func() { reply = run(hctx, inv, ref) }) {
 		reply = Reply{Ephemeral: msgInternalError}
 	}
 	text := reply.Ephemeral
@@ -211,7 +221,7 @@ func (b *Bot) onCommand(ctx context.Context, i *discordgo.Interaction, respond r
 		Content:         &text,
 		AllowedMentions: noMentions(),
 	}, discordgo.WithContext(hctx)); err != nil {
-		b.log.Error("answering /delete_fedi failed", "interaction", i.ID, "err", err)
+		b.log.Error("answering "+name+" failed", "interaction", i.ID, "err", err)
 	}
 }
 
