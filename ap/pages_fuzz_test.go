@@ -56,7 +56,7 @@ func checkOnlyLinks(t *testing.T, fragment string) {
 					if a.Key != "href" && a.Key != "rel" {
 						t.Fatalf("bio link with attribute %q in %q", a.Key, fragment)
 					}
-					if a.Key == "href" && !strings.HasPrefix(a.Val, "https://") && !strings.HasPrefix(a.Val, "http://") {
+					if v := strings.ToLower(a.Val); a.Key == "href" && !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") { // schemes are case-insensitive (RFC 3986 §3.1)
 						t.Fatalf("bio link to %q in %q", a.Val, fragment)
 					}
 				}
