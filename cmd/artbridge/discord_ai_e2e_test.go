@@ -19,17 +19,7 @@ func TestDiscordAIDraftProvenanceIsRecorded(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	ai := alttexttest.NewServer(t, alttexttest.Config{Model: "vision-test", MaxTokens: 300, BasePath: "/v1"})
-	ai.SetDefault(alttexttest.Draft("A lighthouse at night."))
-	w := newDiscordWorld(t)
-	s := startServer(t, serverOptions{extraTOML: w.toml("") + `
-[alttext]
-base_url = "` + ai.BaseURL() + `"
-model = "vision-test"
-timeout = "2s"
-`})
-	w.waitReady(t, ctx)
-	remote := followedBy(t, ctx, s)
+	_, w, s, remote := startDiscordWithAI(t, ctx, "A lighthouse at night.")
 
 	thread, err := w.dc.CreateForumThread(w.forum, artistID, "Two lights", "Two lighthouses",
 		discordtest.File{Name: "a.png", ContentType: "image/png", Data: pngBytes(t, 48, 32), Width: 48, Height: 32},
@@ -60,4 +50,21 @@ timeout = "2s"
 	if n := queryInt(t, s.DataDir, q, "artist"); n != 1 {
 		t.Fatalf("%d images recorded as the artist's edit of a vision-test draft, want 1", n)
 	}
+}
+
+// startDiscordWithAI starts artbridge on a fake Discord with AI alt text from
+// a fake OpenAI-compatible server whose every draft is draft, and a follower.
+func startDiscordWithAI(t *testing.T, ctx context.Context, draft string) (*alttexttest.Server, *discordWorld, *server, *aptest.Server) {
+	t.Helper()
+	ai := alttexttest.NewServer(t, alttexttest.Config{Model: "vision-test", MaxTokens: 300, BasePath: "/v1"})
+	ai.SetDefault(alttexttest.Draft(draft))
+	w := newDiscordWorld(t)
+	s := startServer(t, serverOptions{extraTOML: w.toml("") + aiTOML(ai, "")})
+	w.waitReady(t, ctx)
+	return ai, w, s, followedBy(t, ctx, s)
+}
+
+// aiTOML is the [alttext] section pointing at ai, plus extra keys.
+func aiTOML(ai *alttexttest.Server, extra string) string {
+	return "\n[alttext]\nbase_url = \"" + ai.BaseURL() + "\"\nmodel = \"vision-test\"\ntimeout = \"2s\"\n" + extra
 }

@@ -72,17 +72,7 @@ func TestDiscordAIAltTextOnlyWithConsent(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	ai := alttexttest.NewServer(t, alttexttest.Config{Model: "vision-test", MaxTokens: 300, BasePath: "/v1"})
-	ai.SetDefault(alttexttest.Draft("A small abstract pattern of coloured stripes."))
-	w := newDiscordWorld(t)
-	s := startServer(t, serverOptions{extraTOML: w.toml("") + `
-[alttext]
-base_url = "` + ai.BaseURL() + `"
-model = "vision-test"
-timeout = "2s"
-`})
-	w.waitReady(t, ctx)
-	remote := followedBy(t, ctx, s)
+	ai, w, _, remote := startDiscordWithAI(t, ctx, "A small abstract pattern of coloured stripes.")
 
 	// Without consent: no request reaches the AI at all, and the post goes out undescribed.
 	thread := postArt(t, w, "No AI please")
@@ -440,13 +430,7 @@ func TestDiscordAIBudgetSurvivesARestart(t *testing.T) {
 	ai := alttexttest.NewServer(t, alttexttest.Config{Model: "vision-test", MaxTokens: 300, BasePath: "/v1"})
 	ai.SetDefault(alttexttest.Draft("A lighthouse at night."))
 	w := newDiscordWorld(t)
-	extra := w.toml("") + `
-[alttext]
-base_url = "` + ai.BaseURL() + `"
-model = "vision-test"
-timeout = "2s"
-daily_budget = 1
-`
+	extra := w.toml("") + aiTOML(ai, "daily_budget = 1\n")
 	s := startServer(t, serverOptions{extraTOML: extra})
 	w.waitReady(t, ctx)
 	thread := postArt(t, w, "Before the restart")
