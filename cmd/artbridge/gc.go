@@ -23,3 +23,11 @@ func tuneGC(getenv func(string) string) {
 		debug.SetMemoryLimit(serveMemoryLimit)
 	}
 }
+
+// C allocator settings for serve (malloc_glibc.go): up to mallocTrimThreshold
+// of freed memory is kept for reuse rather than returned to the kernel, and
+// the heap grows by mallocTopPad beyond each request.
+const (
+	mallocTrimThreshold = 64 << 20
+	mallocTopPad        = 16 << 20
+)

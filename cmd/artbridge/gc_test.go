@@ -1,6 +1,7 @@
 package main
 
 import (
+	"runtime"
 	"runtime/debug"
 	"testing"
 )
@@ -35,5 +36,18 @@ func TestTuneGCLeavesOperatorSettings(t *testing.T) {
 	}
 	if got := debug.SetMemoryLimit(-1); got != unlimited {
 		t.Errorf("GOMEMLIMIT set by the operator was overridden: %d", got)
+	}
+}
+
+// TestTuneMallocLeavesOperatorSettings checks that GLIBC_TUNABLES from the
+// environment turns the allocator defaults off, and that glibc takes them
+// otherwise (on Linux, where the build links it: SQLite needs cgo).
+func TestTuneMallocLeavesOperatorSettings(t *testing.T) {
+	if tuneMalloc(func(k string) string { return map[string]string{"GLIBC_TUNABLES": "glibc.malloc.trim_threshold=1"}[k] }) {
+		t.Error("allocator settings applied over the operator's GLIBC_TUNABLES")
+	}
+	applied := tuneMalloc(func(string) string { return "" })
+	if runtime.GOOS == "linux" && !applied {
+		t.Error("glibc refused the allocator settings")
 	}
 }

@@ -118,6 +118,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	}
 	defer inst.db.Close()
 	tuneGC(env.Getenv)
+	tuneMalloc(env.Getenv)
 	return inst.serve(ctx, env)
 }
 
