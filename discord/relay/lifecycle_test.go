@@ -23,6 +23,10 @@ func TestRestartKeepsRegistrationsAndNumbering(t *testing.T) {
 		e.dt.Dispatch("tok", "MESSAGE_CREATE", message("1", "before"+itoa(i)))
 	}
 	waitFor(t, "delivered", func() bool { return b.lastAckNow() == 3 })
+	// The bot has sent its ack; wait until the relay has read it, since an ack
+	// still in flight when the relay stops is not known to it (the frame is
+	// then sent again after the restart, which is correct but not this test).
+	waitFor(t, "ack read by the relay", func() bool { return e.statuses()["durable"].LastAckedSeq == 3 })
 	e.stop()
 
 	e2 := newEnvWith(t, e.dt, e.dir, nil)
