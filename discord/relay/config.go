@@ -58,7 +58,8 @@ type Config struct {
 	// downstream reconnects.
 	ReconnectMin time.Duration
 	ReconnectMax time.Duration
-	// DialTimeout bounds a downstream websocket handshake; WriteTimeout a frame write.
+	// DialTimeout bounds a downstream websocket handshake; WriteTimeout one
+	// round of writes (the frames queued at that moment, at most 64).
 	DialTimeout  time.Duration
 	WriteTimeout time.Duration
 	// ProgressInterval is how often acknowledged sequence numbers are saved.

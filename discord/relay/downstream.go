@@ -160,19 +160,19 @@ func (w *worker) deliverRaw(ctx context.Context, conn *websocket.Conn) error {
 	readCtx := conn.CloseRead(ctx)
 	idle := newIdleTimer(w.svc.cfg.IdleTimeout)
 	defer idle.t.Stop()
+	var batch []frame
 	for {
-		batch := w.pending(0, sendBatch)
-		for i, f := range batch {
-			if err := w.write(ctx, conn, f.data); err != nil {
+		batch = w.pending(batch[:0], 0, sendBatch)
+		if len(batch) > 0 {
+			n, err := w.writeRound(ctx, conn, batch, func(f frame) []byte { return f.data })
+			if n > 0 {
 				// What was written is gone to the bot; the rest stays queued.
-				if i > 0 {
-					w.wrote(batch[i-1].seq, i)
-				}
+				w.wrote(batch[n-1].seq, n)
+			}
+			clear(batch) // do not keep the frames' bytes until the next round
+			if err != nil {
 				return err
 			}
-		}
-		if len(batch) > 0 {
-			w.wrote(batch[len(batch)-1].seq, len(batch))
 			idle.reset()
 			continue
 		}
@@ -196,12 +196,26 @@ func (w *worker) deliverRaw(ctx context.Context, conn *websocket.Conn) error {
 	}
 }
 
+// writeRound writes one round of queued frames (at most sendBatch), each as
+// one text message, within one WriteTimeout; it returns how many were
+// written.
+func (w *worker) writeRound(ctx context.Context, conn *websocket.Conn, batch []frame, encode func(frame) []byte) (int, error) {
+	wctx, cancel := context.WithTimeout(ctx, w.svc.cfg.WriteTimeout)
+	defer cancel()
+	for i, f := range batch {
+		if err := conn.Write(wctx, websocket.MessageText, encode(f)); err != nil {
+			return i, err
+		}
+	}
+	return len(batch), nil
+}
+
 // wrote records n raw frames up to seq as sent and delivered.
 func (w *worker) wrote(seq uint64, n int) {
 	w.mu.Lock()
 	w.sent += uint64(n)
+	w.ackLocked(seq)
 	w.mu.Unlock()
-	w.ack(seq)
 }
 
 // deliverAcked is the artbridge protocol: hello, everything unacknowledged,
@@ -231,18 +245,21 @@ func (w *worker) deliverAcked(ctx context.Context, conn *websocket.Conn) error {
 	sentUpTo := h.ResumeFrom - 1
 	idle := newIdleTimer(w.svc.cfg.IdleTimeout)
 	defer idle.t.Stop()
+	var batch []frame
 	for {
-		batch := w.pending(sentUpTo, sendBatch)
-		for _, f := range batch {
-			if err := w.write(ctx, conn, encodeFrame(f.seq, f.data)); err != nil {
+		batch = w.pending(batch[:0], sentUpTo, sendBatch)
+		if len(batch) > 0 {
+			n, err := w.writeRound(ctx, conn, batch, func(f frame) []byte { return encodeFrame(f.seq, f.data) })
+			if n > 0 {
+				sentUpTo = batch[n-1].seq
+				w.mu.Lock()
+				w.sent += uint64(n)
+				w.mu.Unlock()
+			}
+			clear(batch)
+			if err != nil {
 				return err
 			}
-			sentUpTo = f.seq
-		}
-		if len(batch) > 0 {
-			w.mu.Lock()
-			w.sent += uint64(len(batch))
-			w.mu.Unlock()
 			idle.reset()
 			continue
 		}
@@ -270,7 +287,7 @@ func (w *worker) deliverAcked(ctx context.Context, conn *websocket.Conn) error {
 	}
 }
 
-// write sends one text frame within the write timeout.
+// write sends one text message within the write timeout.
 func (w *worker) write(ctx context.Context, conn *websocket.Conn, b []byte) error {
 	wctx, cancel := context.WithTimeout(ctx, w.svc.cfg.WriteTimeout)
 	defer cancel()

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/artbridge/artbridge/discord/relay/filter"
 )
 
 // openTimeout bounds one gateway Open (dial, hello, identify, ready).
@@ -86,24 +88,35 @@ func (w *worker) newGatewaySession(set settings) (*rawGateway, error) {
 	}), nil
 }
 
-// onDispatch matches one raw gateway dispatch (valid JSON, checked by the
-// client) and queues a copy when it matches. frame is reused after the call.
-func (w *worker) onDispatch(frame []byte, h frameHead) {
+// onDispatch matches one raw gateway dispatch and queues a copy when it
+// matches; frame is reused after the call. The frame has not been validated
+// yet: Match validates it while it reads it, and a dispatch it matches has
+// been validated whole (Match never answers true for input that is not one
+// well-formed JSON value), so a bot is only ever sent valid JSON. A frame
+// found not to be JSON gives errBadFrame (the connection is resumed and
+// Discord sends it again); one the criteria reject before reaching its
+// malformed part is dropped like any other unmatched dispatch.
+func (w *worker) onDispatch(frame []byte, h frameHead) error {
 	if w.ctx.Err() != nil {
-		return
+		return nil
 	}
 	f := w.filter.Load()
 	if f == nil {
-		return
+		return nil
 	}
-	ok, err := f.MatchTrusted(frame)
+	ok, err := f.Match(frame)
+	if errors.Is(err, filter.ErrInvalidDispatch) {
+		w.log.Warn("relay: gateway sent a dispatch that is not JSON; resuming", "t", string(h.t))
+		return errBadFrame
+	}
 	if err != nil {
 		w.log.Debug("relay: dispatch not matched", "t", string(h.t), "err", err)
-		return
+		return nil
 	}
 	if ok {
 		w.enqueue(bytes.Clone(frame))
 	}
+	return nil
 }
 
 // gatewayLoop keeps the bot's gateway session up while the relay is enabled.

@@ -22,8 +22,11 @@ import (
 
 // The raw gateway client: the relay's own implementation of Discord's
 // gateway protocol (v10, JSON, no compression). It never decodes a dispatch
-// into Go types: each op 0 frame is checked to be JSON, its s and t read by
-// scanFrame, and the frame bytes handed on as Discord sent them.
+// into Go types: the top-level op, s and t of each frame are read by
+// scanFrame (bounded on any input), and an op 0 frame's bytes are handed on
+// as Discord sent them. Every other frame, and READY or RESUMED, is checked
+// to be JSON here; a dispatch is validated by onDispatch, in the same pass
+// as its filter reads it, so that its bytes are not walked twice.
 
 const (
 	// gatewayQuery is appended to the gateway URL.
@@ -67,7 +70,10 @@ type rawGatewayConfig struct {
 	// dialer is the SSRF-guarded websocket dialer.
 	dialer *websocket.Dialer
 	// onDispatch gets every op 0 frame; frame is only valid during the call.
-	onDispatch func(frame []byte, h frameHead)
+	// It returns errBadFrame when it found the frame not to be JSON: the
+	// connection then ends before the frame's sequence number is taken, so
+	// that the resumed session has Discord send it again.
+	onDispatch func(frame []byte, h frameHead) error
 	// beforeReidentify waits for an identify slot before any identify after
 	// the first (the caller waited for the first).
 	beforeReidentify func(ctx context.Context) error
@@ -311,19 +317,20 @@ func (g *rawGateway) serve(c *rawConn, resume bool) error {
 		if err != nil {
 			return err
 		}
-		if !json.Valid(frame) {
-			return errBadFrame
-		}
 		h, err := scanFrame(frame)
 		if err != nil {
 			return err
 		}
+		if h.op != 0 && !json.Valid(frame) {
+			return errBadFrame
+		}
 		switch h.op {
 		case 0:
-			if h.hasSeq {
-				g.seq.Store(h.seq)
-			}
-			if !ready && (string(h.t) == "READY" || string(h.t) == "RESUMED") {
+			first := !ready && (string(h.t) == "READY" || string(h.t) == "RESUMED")
+			if first {
+				if !json.Valid(frame) {
+					return errBadFrame
+				}
 				if string(h.t) == "READY" && h.dEnd > 0 {
 					r, err := decodeReady(frame[h.dStart:h.dEnd])
 					if err != nil || r.SessionID == "" {
@@ -333,12 +340,17 @@ func (g *rawGateway) serve(c *rawConn, resume bool) error {
 					g.sessionID, g.resumeURL = r.SessionID, r.ResumeGatewayURL
 					g.mu.Unlock()
 				}
-				g.cfg.onDispatch(frame, h)
+			}
+			if err := g.cfg.onDispatch(frame, h); err != nil {
+				return err
+			}
+			if h.hasSeq {
+				g.seq.Store(h.seq)
+			}
+			if first {
 				ready = true
 				close(c.ready)
-				continue
 			}
-			g.cfg.onDispatch(frame, h)
 		case 1:
 			signal(heartbeats)
 		case 7:

@@ -122,7 +122,12 @@ func (g *protoGateway) client() *rawGateway {
 		token: "tok", intents: 513,
 		httpClient: &http.Client{Transport: gatewayInfo{url: g.wsURL()}},
 		dialer:     websocket.DefaultDialer,
-		onDispatch: func([]byte, frameHead) {},
+		onDispatch: func(frame []byte, _ frameHead) error {
+			if !json.Valid(frame) { // as the worker's Match does
+				return errBadFrame
+			}
+			return nil
+		},
 	})
 }
 
@@ -211,6 +216,10 @@ func TestRawGatewayReconnectAndInvalidSession(t *testing.T) {
 		// A frame that is not JSON is never matched nor relayed: the
 		// connection ends and the session is resumed.
 		{"not-json", `{"op":0,"s":2,"t":"MESSAGE_CREATE","d":{"a":}`, errBadFrame, 6},
+		// Delimited like JSON but not JSON inside d: found by onDispatch.
+		{"not-json-inside", `{"op":0,"s":2,"t":"MESSAGE_CREATE","d":{"a":tru}}`, errBadFrame, 6},
+		// Not JSON in a frame other than a dispatch: found by the client.
+		{"not-json-op11", `{"op":11,"d":[1 2]}`, errBadFrame, 6},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := newProtoGateway(t, time.Minute, true, tc.frame)

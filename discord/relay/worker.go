@@ -228,6 +228,12 @@ func (w *worker) enqueue(dispatch []byte) {
 // ack records a cumulative acknowledgement from the bot.
 func (w *worker) ack(seq uint64) {
 	w.mu.Lock()
+	w.ackLocked(seq)
+	w.mu.Unlock()
+}
+
+// ackLocked is ack with w.mu held.
+func (w *worker) ackLocked(seq uint64) {
 	if seq >= w.nextSeq {
 		seq = w.nextSeq - 1
 	}
@@ -235,14 +241,13 @@ func (w *worker) ack(seq uint64) {
 		w.lastAck = seq
 	}
 	w.delivered += uint64(w.q.ack(seq))
-	w.mu.Unlock()
 }
 
-// pending returns up to max queued frames after seq.
-func (w *worker) pending(seq uint64, max int) []frame {
+// pending appends to dst up to max queued frames after seq.
+func (w *worker) pending(dst []frame, seq uint64, max int) []frame {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.q.after(nil, seq, max)
+	return w.q.after(dst, seq, max)
 }
 
 // unacked reports how many frames wait for an acknowledgement.
